@@ -1,0 +1,255 @@
+/* The wall display's browser side.
+ *
+ * One object per page keeps the wall's state: the open items by ref, the
+ * ticker and the counters. It loads a snapshot once, then applies pushed
+ * messages as deltas (one row per message), resuming by seq on every
+ * (re)connect so nothing is missed. One 1-second timer ticks the clock, the
+ * item ages and the staleness badge: no server traffic per tick.
+ */
+(function () {
+  "use strict";
+
+  var TICKER_CAP = 40;
+  var ROW_CAP = 300;        // rows drawn; every open item is still counted
+  var TOMBSTONE_CAP = 5000; // refs seen closed, so a late older message cannot reopen them
+  var STALE_AMBER_S = 60;   // no message for this long: the badge turns amber
+  var STALE_RED_S = 300;    // ... and red
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = String(text); // text only: never HTML
+    return node;
+  }
+
+  function pad(n) { return n < 10 ? "0" + n : "" + n; }
+
+  function duration(ms) {
+    var s = Math.max(0, Math.floor(ms / 1000));
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+    if (h >= 48) return Math.floor(h / 24) + "d " + (h % 24) + "h";
+    if (h > 0) return h + ":" + pad(m) + ":" + pad(s % 60);
+    return pad(m) + ":" + pad(s % 60);
+  }
+
+  function Wall(cfg) {
+    this.cfg = cfg;
+    this.labels = cfg.labels;
+    this.items = new Map();       // ref key -> {seq, item, row}
+    this.tombstones = new Map();  // ref key -> seq at close
+    this.lastSeq = 0;
+    this.offsetMs = 0;            // server clock minus browser clock
+    this.lastMessageAt = null;
+    this.eventsToday = 0;
+    this.state = "connecting";
+    this.$ = function (id) { return document.getElementById(id); };
+    this.start();
+  }
+
+  Wall.prototype.t = function (key) { return (this.labels.ui && this.labels.ui[key]) || key; };
+  Wall.prototype.now = function () { return Date.now() + this.offsetMs; };
+
+  Wall.prototype.start = function () {
+    var self = this;
+    this.tick();
+    setInterval(function () { self.tick(); }, 1000);
+    this.loadSnapshot().then(function () { self.connect(); });
+  };
+
+  Wall.prototype.loadSnapshot = function () {
+    var self = this;
+    return fetch("/api/v1/walls/" + encodeURIComponent(this.cfg.unit) + "/snapshot", {cache: "no-store"})
+      .then(function (r) { if (!r.ok) throw new Error("snapshot " + r.status); return r.json(); })
+      .then(function (snap) { self.applySnapshot(snap); })
+      .catch(function () {
+        return new Promise(function (resolve) { setTimeout(resolve, 3000); }).then(function () { return self.loadSnapshot(); });
+      });
+  };
+
+  Wall.prototype.applySnapshot = function (snap) {
+    this.offsetMs = Date.parse(snap.server_time) - Date.now();
+    this.items.forEach(function (entry) { if (entry.row) entry.row.remove(); });
+    this.items.clear();
+    this.tombstones.clear();
+    this.$("wall-ticker").textContent = "";
+    var self = this;
+    snap.items.forEach(function (item) { self.upsertItem(item); });
+    snap.recent.forEach(function (m) { self.addTicker(m.name, m.data); });
+    this.lastSeq = snap.head;
+    if (snap.recent.length) this.lastMessageAt = Date.parse(snap.recent[snap.recent.length - 1].data.received_at || snap.server_time) - this.offsetMs;
+    this.eventsToday = snap.events_today || 0;
+    this.renderCounts();
+  };
+
+  Wall.prototype.connect = function () {
+    var self = this;
+    var socket = io("/live", {transports: ["websocket"], auth: {unit: this.cfg.unit, batch: true},
+                              reconnectionDelay: 1000, reconnectionDelayMax: 5000});
+    this.socket = socket;
+    socket.on("connect", function () {
+      self.setState("catching up");
+      socket.emit("resume", {after: self.lastSeq}, function (ack) {
+        if (ack && ack.resync) return self.resync();
+        self.setState("live");
+      });
+    });
+    socket.on("hello", function (hello) { self.offsetMs = Date.parse(hello.server_time) - Date.now(); });
+    socket.on("batch", function (batch) { batch.messages.forEach(function (m) { self.handle(m.name, m.data); }); });
+    socket.on("event", function (data) { self.handle("event", data); });
+    socket.on("alert", function (data) { self.handle("alert", data); });
+    socket.on("resync", function () { self.resync(); });
+    socket.on("disconnect", function () { self.setState("reconnecting"); });
+    socket.io.on("reconnect_attempt", function () { self.setState("reconnecting"); });
+  };
+
+  Wall.prototype.resync = function () {
+    var self = this;
+    this.setState("catching up");
+    this.notice(this.t("Snapshot reloaded: the gap was too long to replay"));
+    this.loadSnapshot().then(function () { self.socket.emit("resume", {after: self.lastSeq}, function () { self.setState("live"); }); });
+  };
+
+  Wall.prototype.handle = function (name, data) {
+    if (!data || typeof data.seq !== "number") return;
+    if (data.seq <= this.lastSeq && this.seenRecently(data.seq)) return;
+    this.remember(data.seq);
+    this.lastSeq = Math.max(this.lastSeq, data.seq);
+    this.lastMessageAt = Date.now();
+    if (name === "event") {
+      this.eventsToday += 1;
+      if (data.item) this.upsertItem(data.item);
+    }
+    this.addTicker(name, data);
+    this.renderCounts();
+    if (window.wallHooks) window.wallHooks.forEach(function (hook) { hook(name, data); });
+  };
+
+  // Duplicates can only come from a resume overlapping live delivery: keep the recent seqs.
+  Wall.prototype.remember = function (seq) {
+    if (!this.recentSeqs) this.recentSeqs = new Set();
+    this.recentSeqs.add(seq);
+    if (this.recentSeqs.size > 4000) this.recentSeqs.delete(this.recentSeqs.values().next().value);
+  };
+  Wall.prototype.seenRecently = function (seq) { return this.recentSeqs ? this.recentSeqs.has(seq) : false; };
+
+  Wall.prototype.upsertItem = function (item) {
+    var key = item.kind + ":" + item.ref;
+    var entry = this.items.get(key);
+    if (entry && entry.seq >= item.seq) return;
+    if ((this.tombstones.get(key) || -1) >= item.seq) return;
+    if (!item.open) {
+      if (entry) { if (entry.row) entry.row.remove(); this.items.delete(key); }
+      this.tombstones.set(key, item.seq);
+      if (this.tombstones.size > TOMBSTONE_CAP) this.tombstones.delete(this.tombstones.keys().next().value);
+      return;
+    }
+    if (entry) {
+      entry.seq = item.seq; entry.item = item;
+      if (entry.row) this.fillRow(entry.row, item);
+      return;
+    }
+    entry = {seq: item.seq, item: item, row: null};
+    this.items.set(key, entry);
+    var list = this.$("wall-open-items");
+    if (list.childElementCount < ROW_CAP) {
+      entry.row = this.fillRow(el("li", "item-row"), item);
+      entry.row.dataset.ref = key;
+      list.insertBefore(entry.row, list.firstChild);
+    }
+  };
+
+  Wall.prototype.unitName = function (code) { return (this.cfg.units && this.cfg.units[code]) || code; };
+  Wall.prototype.typeLabel = function (t) { return (this.labels.types && this.labels.types[t]) || t; };
+  Wall.prototype.categoryLabel = function (c) { return (this.labels.categories && this.labels.categories[c]) || c || ""; };
+
+  Wall.prototype.fillRow = function (row, item) {
+    row.textContent = "";
+    row.className = "item-row kind-" + item.kind + (item.priority ? " p" + item.priority : "");
+    row.appendChild(el("span", "item-kind", this.t(item.kind)));
+    row.appendChild(el("span", "item-cat", this.categoryLabel(item.category)));
+    row.appendChild(el("span", "item-title", item.title || item.ref));
+    row.appendChild(el("span", "item-unit", this.unitName(item.unit)));
+    row.appendChild(el("span", "item-status", this.typeLabel(item.status)));
+    var clock = el("span", "item-clock");
+    clock.dataset.since = item.opened_at;
+    row.appendChild(clock);
+    this.tickClock(clock, this.now());
+    return row;
+  };
+
+  Wall.prototype.addTicker = function (name, data) {
+    var list = this.$("wall-ticker");
+    var li = el("li", "ticker-row ticker-" + name);
+    var at = new Date(Date.parse(data.occurred_at || data.at || data.received_at || Date.now()));
+    li.appendChild(el("span", "ticker-time", pad(at.getHours()) + ":" + pad(at.getMinutes()) + ":" + pad(at.getSeconds())));
+    li.appendChild(el("span", "ticker-type", name === "event" ? this.typeLabel(data.type) : this.typeLabel(data.state)));
+    li.appendChild(el("span", "ticker-cat", this.categoryLabel(data.category || (data.item && data.item.category))));
+    li.appendChild(el("span", "ticker-title", data.title || (data.item && data.item.title) || data.reason || data.ref));
+    li.appendChild(el("span", "ticker-unit", this.unitName(data.unit)));
+    list.insertBefore(li, list.firstChild);
+    while (list.childElementCount > TICKER_CAP) list.removeChild(list.lastChild);
+  };
+
+  Wall.prototype.renderCounts = function () {
+    var counts = {incident: 0, patrol: 0, mediation: 0, events_today: this.eventsToday};
+    this.items.forEach(function (entry) { counts[entry.item.kind] += 1; });
+    var tiles = document.querySelectorAll("#wall-kpis [data-kpi]");
+    tiles.forEach(function (tile) {
+      var v = counts[tile.dataset.kpi];
+      var node = tile.querySelector(".kpi-value");
+      var text = v === undefined ? "–" : String(v);
+      if (node.textContent !== text) node.textContent = text;
+    });
+  };
+
+  Wall.prototype.setState = function (state) {
+    this.state = state;
+    this.renderBadge();
+  };
+
+  Wall.prototype.renderBadge = function () {
+    var badge = this.$("wall-connection");
+    var cls = "badge badge-" + this.state.replace(" ", "-");
+    if (this.state === "live" && this.lastMessageAt) {
+      var age = (Date.now() - this.lastMessageAt) / 1000;
+      if (age > STALE_RED_S) cls += " stale-red"; else if (age > STALE_AMBER_S) cls += " stale-amber";
+    }
+    if (badge.className !== cls) badge.className = cls;
+    var text = this.t(this.state);
+    if (badge.textContent !== text) badge.textContent = text;
+  };
+
+  Wall.prototype.tickClock = function (node, now) {
+    node.textContent = duration(now - Date.parse(node.dataset.since));
+  };
+
+  Wall.prototype.tick = function () {
+    var now = this.now();
+    var d = new Date(now);
+    this.$("wall-clock").textContent = pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+    this.$("wall-date").textContent = d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
+    var age = this.$("wall-last-age");
+    age.textContent = this.lastMessageAt
+      ? this.t("last message") + " " + Math.floor((Date.now() - this.lastMessageAt) / 1000) + " " + this.t("s ago")
+      : this.t("no message yet");
+    this.renderBadge();
+    var self = this;
+    document.querySelectorAll("#wall-open-items .item-clock").forEach(function (node) { self.tickClock(node, now); });
+  };
+
+  Wall.prototype.notice = function (text) {
+    var box = this.$("wall-notice");
+    box.textContent = text;
+    box.hidden = false;
+    setTimeout(function () { box.hidden = true; }, 15000);
+  };
+
+  window.dash_clientside = window.dash_clientside || {};
+  window.dash_clientside.wall = {
+    start: function (cfg) {
+      if (!cfg || window.wall) return window.dash_clientside.no_update;
+      window.wall = new Wall(cfg);
+      return Date.now();
+    }
+  };
+})();

@@ -1,0 +1,95 @@
+"""The composition root: the one module that wires settings, storage, the
+Socket.IO server, the Dash pages and the background jobs together."""
+from __future__ import annotations
+
+import logging
+
+import dash
+from flask import Flask, jsonify, request
+from flask_socketio import SocketIO
+from werkzeug.exceptions import HTTPException
+
+from dashboard.api import api, probes
+from dashboard.realtime.live import LiveNamespace
+from dashboard.realtime.publisher import CoalescingAnnouncer, SocketIOSink
+from dashboard.services import Services
+from dashboard.settings import ROOT, Settings
+from dashboard.store.db import create_schema, load_tree, make_engine
+
+log = logging.getLogger(__name__)
+
+
+def detect_async_mode() -> str:
+    """gevent when the process was monkey-patched (python -m dashboard run), else threading."""
+    try:
+        from gevent import monkey
+
+        if monkey.is_module_patched("socket"):
+            return "gevent"
+    except ImportError:
+        pass
+    return "threading"
+
+
+class App:
+    """Everything a running server holds; `app.flask` is the WSGI app."""
+
+    def __init__(self, flask: Flask, socketio: SocketIO, dash_app: dash.Dash, services: Services,
+                 announcer: CoalescingAnnouncer) -> None:
+        self.flask, self.socketio, self.dash, self.services, self.announcer = flask, socketio, dash_app, services, announcer
+
+
+def create_app(settings: Settings | None = None, *, async_mode: str | None = None) -> App:
+    settings = settings or Settings.from_env()
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    services = Services(settings=settings, engine=engine, tree=load_tree(engine))
+
+    flask = Flask(__name__, static_folder=None)
+    flask.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes,
+                        JSON_AS_ASCII=False)
+    flask.json.ensure_ascii = False
+    flask.extensions["dashboard"] = services
+    flask.register_blueprint(api)
+    flask.register_blueprint(probes)
+    _json_errors_for_api(flask)
+
+    socketio = SocketIO(flask, async_mode=async_mode or detect_async_mode(), message_queue=settings.redis_url,
+                        channel="dashboard", cors_allowed_origins=None, ping_interval=10, ping_timeout=20)
+    announcer = CoalescingAnnouncer(SocketIOSink(socketio), lambda: services.tree,
+                                    interval=settings.coalesce_ms / 1000)
+    services.announcer = announcer
+    socketio.on_namespace(LiveNamespace(lambda: services))
+
+    dash_app = _create_dash(flask)
+    return App(flask, socketio, dash_app, services, announcer)
+
+
+def _create_dash(flask: Flask) -> dash.Dash:
+    dash_app = dash.Dash(
+        __name__, server=flask, use_pages=True, pages_folder="", assets_folder=str(ROOT / "assets"),
+        serve_locally=True, suppress_callback_exceptions=True, update_title=None,
+        title="社会治理指挥中心",
+    )
+    from layouts import pages
+
+    pages.register_all()
+    dash_app.layout = pages.root_layout
+    return dash_app
+
+
+def _json_errors_for_api(flask: Flask) -> None:
+    """API paths answer errors in JSON, never an HTML page or a traceback."""
+
+    @flask.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if request.path.startswith("/api/"):
+            return jsonify({"error": exc.description or exc.name}), exc.code
+        return exc
+
+    @flask.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if request.path.startswith("/api/"):
+            return jsonify({"error": "internal error; nothing was stored"}), 500
+        return "internal error", 500

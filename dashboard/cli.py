@@ -1,0 +1,72 @@
+"""The command line: run, init-db, users, simulate, replay."""
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from dashboard.settings import DEMO_TOKEN, ConfigError, Settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Social-governance command-centre dashboard."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command("init-db")
+def init_db() -> None:
+    """Create the database and load the default unit hierarchy."""
+    from dashboard.bootstrap import init_database
+
+    added = init_database(_settings())
+    click.echo(f"database ready; {added} unit(s) added")
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (DASHBOARD_HOST, default 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (DASHBOARD_PORT, default 8050).")
+@click.option("--demo/--no-demo", default=None, help="Run the built-in simulator (DASHBOARD_DEMO).")
+def run(host: str | None, port: int | None, demo: bool | None) -> None:
+    """Serve the app (HTTP, Socket.IO and the walls) in this process."""
+    from dashboard.server import serve
+
+    settings = _settings()
+    changes = {k: v for k, v in {"host": host, "port": port, "demo": demo}.items() if v is not None}
+    if changes.get("demo") and not settings.ingest_tokens:
+        changes["ingest_tokens"] = (DEMO_TOKEN,)
+    serve(settings.with_(**changes))
+
+
+@main.command()
+@click.option("--url", required=True, help="Base URL of the dashboard, e.g. http://127.0.0.1:8050")
+@click.option("--token", required=True, help="An ingest bearer token.")
+@click.option("--rate", type=click.FloatRange(0.01, 10000), default=5.0, show_default=True, help="Events per second.")
+@click.option("--duration", type=click.FloatRange(0.1, None), default=60.0, show_default=True, help="Seconds to run.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed (same seed, same events).")
+def simulate(url: str, token: str, rate: float, duration: float, seed: int) -> None:
+    """Send simulated incidents, patrols and mediations through the ingest API."""
+    from feeds.cli import simulate as run_simulation
+
+    sys.exit(run_simulation(url, token, rate, duration, seed) or 0)
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--url", required=True, help="Base URL of the dashboard.")
+@click.option("--token", required=True, help="An ingest bearer token.")
+@click.option("--speed", type=click.FloatRange(0, None), default=1.0, show_default=True,
+              help="Replay speed (2 = twice as fast; 0 = as fast as possible).")
+def replay(file: str, url: str, token: str, speed: float) -> None:
+    """Replay a JSON-lines file of events through the ingest API, paced by occurred_at."""
+    from feeds.cli import replay_file
+
+    sys.exit(replay_file(file, url, token, speed) or 0)

@@ -1,0 +1,115 @@
+"""Fan-out of committed messages to Socket.IO rooms, coalesced under load.
+
+A message about unit U goes to the room of U and of every ancestor. Two room
+families per unit:
+- ``u:<code>``: one Socket.IO message per stored message (`event`, `alert`),
+  exactly as CONTRACT describes;
+- ``b:<code>``: clients that connected with ``auth.batch = true`` get one
+  ``batch`` message per flush, ``{"messages": [{"name", "data"}, ..]}``.
+  A process fans out a few thousand websocket frames a second; batching is what
+  lets 200 walls follow 100 events/s (see bench/latency.py).
+
+The flusher sends the first message at once, then waits `interval` before the
+next flush, so a quiet system has no added latency and a busy one sends at
+most 1/interval frames per client per second.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from typing import Callable, Protocol
+
+from dashboard.domain.unit_tree import UnitTree
+
+NAMESPACE = "/live"
+log = logging.getLogger(__name__)
+
+
+class Sink(Protocol):
+    def emit(self, event: str, data: object, room: str) -> None: ...
+
+
+def unit_room(code: str) -> str:
+    return f"u:{code}"
+
+
+def batch_room(code: str) -> str:
+    return f"b:{code}"
+
+
+class SocketIOSink:
+    """Emits through a Flask-SocketIO server, or a write-only queue manager
+    in a process without the web app (both have `emit(..., namespace, to)`)."""
+
+    def __init__(self, socketio) -> None:
+        self._sio = socketio
+
+    def emit(self, event: str, data: object, room: str) -> None:
+        self._sio.emit(event, data, namespace=NAMESPACE, to=room)
+
+
+class CoalescingAnnouncer:
+    def __init__(self, sink: Sink, tree: Callable[[], UnitTree], *, interval: float = 0.05) -> None:
+        self._sink = sink
+        self._tree = tree
+        self._interval = interval
+        self._pending: list[dict] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.flushes = 0
+
+    def announce(self, messages: list[dict]) -> None:
+        if not messages:
+            return
+        with self._lock:
+            self._pending.extend(messages)
+        self._ensure_started()
+        self._wake.set()
+
+    def _ensure_started(self) -> None:
+        # Started lazily, inside the serving process (never at import).
+        if self._thread is None or not self._thread.is_alive():
+            with self._lock:
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(target=self._run, name="announcer", daemon=True)
+                    self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            with self._lock:
+                batch, self._pending = self._pending, []
+            if batch:
+                try:
+                    self.flush(batch)
+                except Exception:  # a broken emit must not kill the fan-out loop
+                    log.exception("fan-out of %d messages failed", len(batch))
+                if self._interval:
+                    time.sleep(self._interval)
+
+    def flush(self, batch: list[dict]) -> None:
+        """Send one flush worth of messages (seq order kept within each room)."""
+        tree = self._tree()
+        per_room: dict[str, list[dict]] = defaultdict(list)
+        for msg in sorted(batch, key=lambda m: m["seq"]):
+            for code in tree.lineage(msg["unit"]):
+                per_room[code].append(msg)
+        for code, msgs in per_room.items():
+            for msg in msgs:
+                self._sink.emit(msg["name"], msg["data"], unit_room(code))
+            self._sink.emit("batch", {"messages": [{"name": m["name"], "data": m["data"]} for m in msgs]},
+                            batch_room(code))
+        self.flushes += 1
+
+    def drain(self, timeout: float = 5.0) -> None:
+        """Wait until everything announced so far has been flushed (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._pending:
+                    return
+            time.sleep(0.01)

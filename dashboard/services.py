@@ -1,0 +1,39 @@
+"""The bundle of long-lived collaborators the actions need, built once at the
+composition root (app factory, CLI, scheduler process) and passed in."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Protocol
+
+from sqlalchemy.engine import Engine
+
+from dashboard.domain.unit_tree import UnitTree
+from dashboard.settings import Settings
+
+
+class Announcer(Protocol):
+    """Delivers committed messages to live clients (see dashboard.realtime)."""
+
+    def announce(self, messages: list[dict]) -> None: ...
+
+
+class NullAnnouncer:
+    """For processes with nobody to tell (init-db, tests of pure storage)."""
+
+    def announce(self, messages: list[dict]) -> None:
+        return None
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    tree: UnitTree
+    announcer: Announcer = field(default_factory=NullAnnouncer)
+    policy: object | None = None
+    clock: Callable[[], datetime] = utcnow

@@ -1,0 +1,97 @@
+"""All configuration, read once from the environment at the composition root
+(CONTRACT "Configuration"). Nothing else in the code reads os.environ."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+
+
+class ConfigError(ValueError):
+    """A bad setting: the message names the variable and what is wrong."""
+
+
+def _int(env: dict[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: expected a whole number") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name}={raw!r}: expected {lo}..{hi}")
+    return value
+
+
+def _flag(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r}: expected 1 or 0")
+
+
+def _secret_key(var: Path) -> str:
+    """Generated once per install and kept under var/, so sessions survive restarts."""
+    path = var / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+DEMO_TOKEN = "demo-ingest-token"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str | None
+    host: str
+    port: int
+    secret_key: str
+    ingest_tokens: tuple[str, ...]
+    policy_file: str | None
+    demo: bool
+    var_dir: Path
+    coalesce_ms: int = 50          # minimum gap between two flushes of pushed messages
+    max_body_bytes: int = 4 * 1024 * 1024
+    simulator_rate: float = 2.0
+    scheduler: bool = True          # run the deadline sweep in this process
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        var = Path(env.get("DASHBOARD_VAR_DIR") or VAR)
+        demo = _flag(env, "DASHBOARD_DEMO", False)
+        tokens = tuple(t.strip() for t in env.get("DASHBOARD_INGEST_TOKENS", "").split(",") if t.strip())
+        if not tokens and demo:
+            tokens = (DEMO_TOKEN,)
+        return cls(
+            database_url=env.get("DASHBOARD_DATABASE_URL") or f"sqlite:///{var / 'dashboard.db'}",
+            redis_url=env.get("DASHBOARD_REDIS_URL") or None,
+            host=env.get("DASHBOARD_HOST") or "127.0.0.1",
+            port=_int(env, "DASHBOARD_PORT", 8050, 1, 65535),
+            secret_key=env.get("DASHBOARD_SECRET_KEY") or _secret_key(var),
+            ingest_tokens=tokens,
+            policy_file=env.get("DASHBOARD_POLICY_FILE") or None,
+            demo=demo,
+            var_dir=var,
+            coalesce_ms=_int(env, "DASHBOARD_COALESCE_MS", 50, 0, 5000),
+            scheduler=_flag(env, "DASHBOARD_SCHEDULER", True),
+        )
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)

@@ -1,0 +1,58 @@
+"""Rows → the JSON shapes of the wire (Socket.IO messages and the read API)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from dashboard.store.models import Event, Item
+
+
+def iso(dt: datetime | None) -> str | None:
+    """RFC 3339 in UTC with a Z, millisecond precision."""
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def event_payload(ev: Event) -> dict[str, Any]:
+    return {
+        "seq": ev.seq,
+        "id": ev.source_id,
+        "source": ev.source,
+        "kind": ev.kind,
+        "type": ev.type,
+        "ref": ev.ref,
+        "unit": ev.unit,
+        "occurred_at": iso(ev.occurred_at),
+        "received_at": iso(ev.received_at),
+        "category": ev.category,
+        "priority": ev.priority,
+        "title": ev.title,
+        "description": ev.description,
+        "actor": ev.actor,
+        "location": {"lat": ev.lat, "lon": ev.lon} if ev.lat is not None else None,
+        "attributes": ev.attributes,
+    }
+
+
+def item_summary(item: Item) -> dict[str, Any]:
+    """What a wall needs to update its row of this item without a refetch."""
+    state = item.state or {}
+    return {
+        "kind": item.kind,
+        "ref": item.ref,
+        "unit": item.unit,
+        "status": item.status,
+        "open": item.is_open,
+        "category": item.category,
+        "priority": item.priority,
+        "title": item.title,
+        "opened_at": iso(item.opened_at),
+        "updated_at": iso(item.updated_at),
+        "stages": state.get("stages", {}),
+        "deadlines": state.get("deadlines", {}),
+        "details": state.get("details", {}),
+        "seq": item.last_seq,
+    }

@@ -1,0 +1,17 @@
+"""Dash Pages registration: each page owns a layout function, fresh per load."""
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+
+from layouts import home, wall
+
+
+def register_all() -> None:
+    dash.register_page("home", path="/", layout=home.layout, title="社会治理指挥中心")
+    dash.register_page("wall", path_template="/wall/<unit_code>", layout=wall.layout, title="指挥大屏")
+    from callbacks import wall as wall_callbacks  # noqa: F401  (registers the clientside callbacks)
+
+
+def root_layout() -> html.Div:
+    return html.Div([dcc.Location(id="url"), dash.page_container], className="app-root")
