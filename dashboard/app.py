@@ -10,6 +10,8 @@ from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
 from dashboard.api import api, probes
+from dashboard.domain.policy import Policy, default_policy, load_policy
+from dashboard.realtime.emitter import CHANNEL
 from dashboard.realtime.live import LiveNamespace
 from dashboard.realtime.publisher import CoalescingAnnouncer, SocketIOSink
 from dashboard.services import Services
@@ -39,11 +41,16 @@ class App:
         self.flask, self.socketio, self.dash, self.services, self.announcer = flask, socketio, dash_app, services, announcer
 
 
+def load_settings_policy(settings: Settings) -> Policy:
+    """The policy in force; a bad file raises PolicyError (start-up stops)."""
+    return load_policy(settings.policy_file) if settings.policy_file else default_policy()
+
+
 def create_app(settings: Settings | None = None, *, async_mode: str | None = None) -> App:
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url)
     create_schema(engine)
-    services = Services(settings=settings, engine=engine, tree=load_tree(engine))
+    services = Services(settings=settings, engine=engine, tree=load_tree(engine), policy=load_settings_policy(settings))
 
     flask = Flask(__name__, static_folder=None)
     flask.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes,
@@ -55,7 +62,7 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
     _json_errors_for_api(flask)
 
     socketio = SocketIO(flask, async_mode=async_mode or detect_async_mode(), message_queue=settings.redis_url,
-                        channel="dashboard", cors_allowed_origins=None, ping_interval=10, ping_timeout=20)
+                        channel=CHANNEL, cors_allowed_origins=None, ping_interval=10, ping_timeout=20)
     announcer = CoalescingAnnouncer(SocketIOSink(socketio), lambda: services.tree,
                                     interval=settings.coalesce_ms / 1000)
     services.announcer = announcer

@@ -7,6 +7,7 @@ import time
 
 from dashboard.app import create_app
 from dashboard.bootstrap import init_database
+from dashboard.scheduler import start_scheduler
 from dashboard.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -15,6 +16,8 @@ log = logging.getLogger(__name__)
 def serve(settings: Settings) -> None:
     init_database(settings)
     app = create_app(settings)
+    if settings.scheduler:
+        start_scheduler(app.services)
     if settings.demo:
         start_demo_simulator(app)
         log.info("demo mode: simulator running; ingest token %s", ",".join(settings.ingest_tokens))

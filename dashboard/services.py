@@ -8,6 +8,7 @@ from typing import Callable, Protocol
 
 from sqlalchemy.engine import Engine
 
+from dashboard.domain.policy import Policy, default_policy
 from dashboard.domain.unit_tree import UnitTree
 from dashboard.settings import Settings
 
@@ -35,5 +36,5 @@ class Services:
     engine: Engine
     tree: UnitTree
     announcer: Announcer = field(default_factory=NullAnnouncer)
-    policy: object | None = None
+    policy: Policy = field(default_factory=default_policy)
     clock: Callable[[], datetime] = utcnow

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from dashboard.domain.hierarchy import UnitSpec, default_units
 from feeds.client import IngestClient, IngestError
@@ -20,16 +20,33 @@ TICK_SECONDS = 1.0     # one batch per second keeps requests few and the wall li
 SUMMARY_SECONDS = 5.0
 
 
+class Server(Sender, Protocol):
+    """What simulate needs of a client: IngestClient, or a fake in tests."""
+
+    def units(self) -> Any: ...
+
+
 def simulate(url: str, token: str, rate: float, duration: float | None, seed: int = 1, *,
              time_scale: float = 1.0, mediation_scale: float = DEMO_MEDIATION_SCALE,
-             client: Any = None, echo: Callable[[str], None] = print,
+             client: Server | None = None, echo: Callable[[str], None] = print,
              clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
              now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> dict[str, int]:
     """Feed simulated events to a running server for `duration` seconds (None: until Ctrl-C)."""
-    client = client or IngestClient(url, token)
-    units = server_units(client, echo)
-    sim = Simulator(units, seed=seed, rate=rate, time_scale=time_scale,
-                    mediation_scale=mediation_scale, source_prefix=run_prefix(now()))
+    own = client is None
+    server = client or IngestClient(url, token)
+    try:
+        sim = Simulator(server_units(server, echo), seed=seed, rate=rate, time_scale=time_scale,
+                        mediation_scale=mediation_scale, source_prefix=run_prefix(now()))
+        return _feed(sim, server, duration, echo=echo, clock=clock, sleep=sleep, now=now)
+    finally:
+        if own and isinstance(server, IngestClient):
+            server.close()
+
+
+def _feed(sim: Simulator, client: Server, duration: float | None, *, echo: Callable[[str], None],
+          clock: Callable[[], float], sleep: Callable[[float], None],
+          now: Callable[[], datetime]) -> dict[str, int]:
+    """Tick against the wall clock, one batch a tick, a summary line every few seconds."""
     totals = {"sent": 0, "accepted": 0, "duplicates": 0, "errors": 0}
     started = clock()
     next_summary = started + SUMMARY_SECONDS
@@ -71,7 +88,7 @@ def _summary(totals: dict[str, int], elapsed: float, *, final: bool = False) -> 
             f"duplicates {totals['duplicates']}, errors {totals['errors']} ({rate:.1f} events/s)")
 
 
-def server_units(client: Any, echo: Callable[[str], None] = print) -> list[UnitSpec]:
+def server_units(client: Server, echo: Callable[[str], None] = print) -> list[UnitSpec]:
     """The units the server knows, so every simulated event names a real one; the default tree if unreadable."""
     try:
         tree = client.units()

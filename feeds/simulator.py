@@ -19,7 +19,10 @@ would see mediations go overdue.
 Rate. `rate` is events per real second across all streams, once lifecycles are
 in full flow: items start at `rate / EVENTS_PER_ITEM` per second. While the
 first items are still young (hours at `time_scale` 1, since routine incidents
-take days) fewer events come out than that.
+take days) fewer events come out than that: about a seventh in the first
+minute, half after two hours. `warmup` (seconds) starts the clock that long
+before the first tick instead, so the first tick returns that much history at
+once (past `occurred_at`s) and the wall opens mid-day, some items overdue.
 
 Restarts. (`source`, `id`) and `ref` must be new to the server, so a process
 that may restart should pass a fresh `source_prefix`, e.g. `run_prefix(now)`:
@@ -48,14 +51,19 @@ FIELDS = ("id", "source", "kind", "type", "ref", "unit", "occurred_at", "categor
 
 
 class Simulator:
-    """Live-looking events for a unit tree; see the module docstring for time and rate."""
+    """Live-looking events for a unit tree; see the module docstring for time and rate.
+
+    `points` maps unit codes to (lat, lon), e.g. the centres of the wall map's
+    cells, so positions land where the map draws the unit; units left out get
+    a fixed point scattered around their parent's.
+    """
 
     def __init__(self, units: Sequence[UnitLike], *, seed: int = 1, rate: float = 2.0,
                  time_scale: float = 1.0, source_prefix: str = "sim",
-                 mediation_scale: float = 1.0,
+                 mediation_scale: float = 1.0, warmup: float = 0.0,
                  points: Mapping[str, tuple[float, float]] | None = None) -> None:
-        if rate <= 0 or time_scale <= 0 or mediation_scale <= 0:
-            raise ValueError("rate, time_scale and mediation_scale must be positive")
+        if rate <= 0 or time_scale <= 0 or mediation_scale <= 0 or warmup < 0:
+            raise ValueError("rate, time_scale and mediation_scale must be positive, warmup not negative")
         self._rng = random.Random(seed)
         self._world = World(units, points)
         self._story = Storyteller(self._world, self._rng, time_scale=time_scale,
@@ -66,6 +74,7 @@ class Simulator:
         self._planned = 0  # tie-breaker: equal times come out in planning order
         self._emitted = 0
         self._next_item: datetime | None = None
+        self._warmup = timedelta(seconds=warmup)
 
     @property
     def pending(self) -> int:
@@ -73,11 +82,12 @@ class Simulator:
         return len(self._queue)
 
     def tick(self, now: datetime) -> list[dict[str, Any]]:
-        """Events due since the previous tick, oldest first. The first tick only starts the clock."""
+        """Events due since the previous tick, oldest first. The first tick starts the clock
+        (`warmup` seconds back), so it returns nothing unless there is a warm-up."""
         if now.tzinfo is None or now.utcoffset() is None:
             raise ValueError("now must be timezone-aware")
         if self._next_item is None:
-            self._next_item = now + self._gap()
+            self._next_item = now - self._warmup + self._gap()
         while self._next_item <= now:
             self._begin(self._next_item)
             self._next_item += self._gap()

@@ -9,13 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import tuple_
-from sqlmodel import Session, select
+from datetime import timedelta
 
+from sqlalchemy import tuple_
+from sqlmodel import Session, col, func, select
+
+from dashboard.actions.alerts import raise_alert, resolve_for_item
+from dashboard.domain.clocks import compute_deadlines, cycle_of, freeze_budget, newly_met, next_due
 from dashboard.domain.events import EventIn, Problem
 from dashboard.domain.lifecycle import ItemState, LifecycleError, apply_event
+from dashboard.domain.policy import format_duration
 from dashboard.services import Services
-from dashboard.store.models import Event, Item, Message
+from dashboard.store.models import Alert, Event, Item, Message
 from dashboard.store.seq import SeqBlock
 from dashboard.store.serialize import event_payload, item_summary
 
@@ -84,14 +89,18 @@ def _store_batch(session: Session, svc: Services, events: list[EventIn], seqs: S
             continue
         seq = seqs.next()
         known[key] = seq
-        items[(ev.kind, ev.ref)] = _save_item(session, svc, row, state, seq)
+        before = dict(row.state) if row else {}
+        item = items[(ev.kind, ev.ref)] = _save_item(session, svc, row, state, seq)
         stored = _event_row(svc, ev, seq, now)
         session.add(stored)
-        message = _message_row(svc, stored, items[(ev.kind, ev.ref)], now)
+        message = _message_row(svc, stored, item, now)
         session.add(message)
         result.accepted += 1
         result.results.append({"id": ev.id, "seq": seq})
         result.messages.append({"name": message.name, "seq": seq, "unit": message.unit, "data": message.payload})
+        _settle_alerts(session, svc, seqs, before, item, now, result.messages)
+        if ev.kind == "incident" and ev.type == "reported":
+            _check_surge(session, svc, seqs, ev, item, now, result.messages)
     if problems:
         session.rollback()
         raise IngestRejected(problems)
@@ -131,9 +140,60 @@ def _save_item(session: Session, svc: Services, row: Item | None, state: ItemSta
     row.title = state.title
     row.updated_at = state.updated_at
     row.last_seq = seq
-    row.state = state.to_dict()
+    _set_clocks(svc, row, state)
     session.add(row)
     return row
+
+
+def _set_clocks(svc: Services, row: Item, state: ItemState) -> None:
+    """Deadlines from the budget frozen when the item opened (a later policy
+    change does not move running clocks), and the sweep's `next_due`."""
+    previous = row.state or {}
+    budget = previous.get("budget") or freeze_budget(svc.policy, state)
+    deadlines = compute_deadlines(state, budget)
+    alerted = set(previous.get("alerted", []))
+    row.state = {**state.to_dict(), "budget": budget, "deadlines": deadlines, "alerted": sorted(alerted)}
+    row.next_due = next_due(deadlines, alerted, cycle_of(state)) if state.is_open else None
+
+
+def _settle_alerts(session: Session, svc: Services, seqs: SeqBlock, before: dict, item: Item, now: datetime,
+                   out: list[dict]) -> None:
+    """An item that meets a late deadline, or closes, resolves its alerts for it."""
+    if not before.get("alerted"):
+        return
+    subject = f"{item.kind}:{item.ref}"
+    if not item.is_open:
+        resolve_for_item(session, svc, seqs, subject=subject, stages=None, now=now, out=out)
+        return
+    met = newly_met(before.get("deadlines", {}), item.state.get("deadlines", {}))
+    if met:
+        resolve_for_item(session, svc, seqs, subject=subject, stages=met, now=now, out=out)
+
+
+def _check_surge(session: Session, svc: Services, seqs: SeqBlock, ev: EventIn, item: Item, now: datetime,
+                 out: list[dict]) -> None:
+    """Several incidents of one category in one grid within the window: the
+    early sign of a collective petition. A district alert at once."""
+    policy = svc.policy
+    since = ev.occurred_at - policy.surge_window
+    session.flush()
+    count = session.exec(select(func.count()).select_from(Event).where(
+        Event.kind == "incident", Event.type == "reported", Event.unit == ev.unit,
+        Event.category == ev.category, col(Event.occurred_at) > since)).one()
+    if count < policy.surge_count:
+        return
+    subject = f"surge:{ev.unit}:{ev.category}"
+    active = session.exec(select(Alert.id).where(Alert.subject == subject, col(Alert.active).is_(True))).first()
+    if active is not None:
+        return
+    cycle = session.exec(select(func.count()).select_from(Alert).where(Alert.subject == subject)).one()
+    budget = {"escalate_after": format_duration(policy.escalate_after),
+              "ack_timeout": format_duration(policy.ack_timeout)}
+    summary = {"kind": "incident", "ref": ev.ref, "unit": ev.unit, "category": ev.category,
+               "priority": ev.priority, "title": ev.title}
+    raise_alert(session, svc, seqs, subject=subject, stage="surge", cycle=int(cycle), item=summary,
+                start_level="district", reason=f"surge: {count} {ev.category} incidents within {format_duration(policy.surge_window)}",
+                due_at=None, budget=budget, now=now, out=out)
 
 
 def _event_row(svc: Services, ev: EventIn, seq: int, now: datetime) -> Event:

@@ -72,6 +72,7 @@ class Event(ScopeMixin, table=True):
         UniqueConstraint("source", "source_id", name="uq_event_source_id"),
         Index("ix_event_kind_ref", "kind", "ref"),
         Index("ix_event_occurred", "occurred_at"),
+        Index("ix_event_surge", "unit", "category", "occurred_at"),
     )
     seq: int = Field(primary_key=True, sa_type=BigInteger)
     source: str = Field(max_length=64)
@@ -113,6 +114,8 @@ class Item(ScopeMixin, table=True):
     opened_at: datetime = utc_field()
     updated_at: datetime = utc_field()
     last_seq: int = Field(sa_type=BigInteger)
+    # Earliest deadline neither met nor alerted: the sweep's only index.
+    next_due: Optional[datetime] = Field(default=None, sa_type=UTCDateTime, index=True)
     state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
@@ -131,3 +134,60 @@ class Message(ScopeMixin, table=True):
     unit: str = Field(max_length=64)
     created_at: datetime = utc_field()
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class Alert(ScopeMixin, table=True):
+    """One missed deadline (or surge) of one item, held by one centre at a time.
+    (`subject`, `stage`, `cycle`) is unique: two sweeps cannot raise it twice.
+    Every change is a compare-and-set on `version`."""
+
+    __tablename__ = "alert"
+    __table_args__ = (
+        UniqueConstraint("subject", "stage", "cycle", name="uq_alert_subject_stage_cycle"),
+        Index("ix_alert_active_street", "active", "street"),
+        Index("ix_alert_active_community", "active", "community"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    subject: str = Field(max_length=200)      # "incident:REF", "surge:UNIT:CATEGORY", ...
+    stage: str = Field(max_length=160)        # acknowledge | arrive | resolve | checkpoint:NAME | surge
+    cycle: int = 0
+    kind: str = Field(max_length=16)
+    ref: str = Field(max_length=128)
+    unit: str = Field(max_length=64)          # the unit of the item the alert is about
+    level: str = Field(max_length=16)         # the centre holding it now
+    holder: str = Field(max_length=64)        # that centre's unit code
+    state: str = Field(max_length=16)         # raised | escalated | acknowledged | resolved
+    active: bool = Field(default=True, index=True)   # not resolved
+    reason: str = Field(max_length=300)
+    category: Optional[str] = Field(default=None, max_length=64)
+    priority: Optional[int] = None
+    title: Optional[str] = Field(default=None, max_length=500)
+    due_at: Optional[datetime] = utc_field(default=None)
+    raised_at: datetime = utc_field()
+    level_since: datetime = utc_field()
+    acked_at: Optional[datetime] = utc_field(default=None)
+    acked_by: Optional[str] = Field(default=None, max_length=64)
+    ack_note: Optional[str] = Field(default=None, max_length=1000)
+    resolved_at: Optional[datetime] = utc_field(default=None)
+    resolved_by: Optional[str] = Field(default=None, max_length=64)
+    resolve_note: Optional[str] = Field(default=None, max_length=1000)
+    next_check_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime, index=True)
+    escalate_after_s: int
+    ack_timeout_s: int
+    version: int = 1
+    last_seq: int = Field(sa_type=BigInteger)
+
+
+class AlertLog(SQLModel, table=True):
+    """Append-only audit: every raise, escalation, re-arm, acknowledgement and resolution."""
+
+    __tablename__ = "alert_log"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", index=True)
+    seq: int = Field(sa_type=BigInteger)
+    at: datetime = utc_field()
+    action: str = Field(max_length=16)
+    from_level: Optional[str] = Field(default=None, max_length=16)
+    to_level: str = Field(max_length=16)
+    actor: str = Field(max_length=64)         # a user name, or "system"
+    note: Optional[str] = Field(default=None, max_length=1000)

@@ -53,6 +53,40 @@ def item_summary(item: Item) -> dict[str, Any]:
         "updated_at": iso(item.updated_at),
         "stages": state.get("stages", {}),
         "deadlines": state.get("deadlines", {}),
+        "amber_at": (state.get("budget") or {}).get("amber_at"),
         "details": state.get("details", {}),
         "seq": item.last_seq,
+    }
+
+
+def alert_payload(alert, *, action: str, actor: str, note: str | None) -> dict[str, Any]:
+    """The `alert` message (CONTRACT "Live push"); `action` says what just happened."""
+    return {
+        "id": alert.id,
+        "seq": alert.last_seq,
+        "state": alert.state,
+        "action": action,
+        "level": alert.level,
+        "holder": alert.holder,
+        "unit": alert.unit,
+        "kind": alert.kind,
+        "ref": alert.ref,
+        "stage": alert.stage,
+        "cycle": alert.cycle,
+        "reason": alert.reason,
+        "category": alert.category,
+        "priority": alert.priority,
+        "title": alert.title,
+        "due_at": iso(alert.due_at),
+        "raised_at": iso(alert.raised_at),
+        "level_since": iso(alert.level_since),
+        "acknowledged_at": iso(alert.acked_at),
+        "acknowledged_by": alert.acked_by,
+        "ack_note": alert.ack_note,
+        "resolved_at": iso(alert.resolved_at),
+        "resolved_by": alert.resolved_by,
+        "actor": actor,
+        "note": note,
+        "at": iso(alert.level_since if action in ("raised", "escalated", "rearmed") else
+                  (alert.acked_at if action == "acknowledged" else alert.resolved_at)),
     }

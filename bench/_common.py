@@ -1,0 +1,193 @@
+"""Shared helpers for the benchmarks: start/stop a fresh server pinned to a
+core, read process CPU time from /proc, percentiles, event bodies.
+
+Only ever talks to 127.0.0.1.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+OUT = BENCH / "out"
+HOST = "127.0.0.1"
+TOKEN = "bench-token"
+DISTRICT = "tongliang"
+# A few grids of the district, so the fan-out walks several lineages.
+GRIDS = ["bachuan-zhengjie-g01", "bachuan-jinlong-g02", "dongcheng-dongmen-g01", "nancheng-nanmen-g03",
+         "pulv-longquan-g01", "jiuxian-taihe-g02"]
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+SERVER_CORE = "0"
+LOAD_CORE = "1"
+
+
+def python() -> str:
+    venv = ROOT / ".venv" / "bin" / "python"
+    return str(venv) if venv.exists() else sys.executable
+
+
+def pin_self(core: str = LOAD_CORE) -> None:
+    """Pin this (load-generating) process to the load core."""
+    try:
+        os.sched_setaffinity(0, {int(core)})
+    except (AttributeError, OSError):
+        pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of one process (its threads included), in seconds."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return 0.0
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    k = (len(sorted_values) - 1) * p / 100
+    lo = int(k)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
+
+
+def event_body(run: str, i: int, *, sent_at: float | None = None, unit: str | None = None) -> dict:
+    """A fresh `reported` incident (unique id and ref) per CONTRACT "Ingest API"."""
+    return {
+        "id": f"{run}-{i}", "source": "bench", "kind": "incident", "type": "reported", "ref": f"{run}-r{i}",
+        "unit": unit or GRIDS[i % len(GRIDS)], "occurred_at": "2026-11-27T10:00:00+08:00",
+        "category": "parking", "priority": 3, "title": f"bench event {i}",
+        "attributes": {"sent_at": time.time() if sent_at is None else sent_at},
+    }
+
+
+def post_json(url: str, body: object, token: str = TOKEN, timeout: float = 30) -> tuple[int, dict]:
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, {"error": exc.read()[:300].decode(errors="replace")}
+
+
+@dataclass
+class Server:
+    """A fresh `python -m dashboard run` on its own port and temp SQLite,
+    pinned to the server core with taskset."""
+
+    env_extra: dict = field(default_factory=dict)
+    database_url: str | None = None
+    label: str = "server"
+    core: str = SERVER_CORE
+    command: list[str] | None = None   # default: python -m dashboard run --port P --no-demo
+    port: int = 0
+    proc: subprocess.Popen | None = None
+    tmp: str = ""
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def start(self, timeout: float = 90) -> "Server":
+        self.port = self.port or free_port()
+        self.tmp = tempfile.mkdtemp(prefix="dash-bench-")
+        env = dict(os.environ)
+        env.update({
+            "DASHBOARD_DATABASE_URL": self.database_url or f"sqlite:///{self.tmp}/bench.db",
+            "DASHBOARD_INGEST_TOKENS": TOKEN,
+            "DASHBOARD_VAR_DIR": f"{self.tmp}/var",
+            "DASHBOARD_HOST": HOST,
+            "DASHBOARD_PORT": str(self.port),
+            "DASHBOARD_DEMO": "0",
+            "DASHBOARD_SCHEDULER": "0",
+            "PYTHONUNBUFFERED": "1",
+        })
+        env.pop("DASHBOARD_REDIS_URL", None)
+        env.update({k: str(v) for k, v in self.env_extra.items()})
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / "logs").mkdir(exist_ok=True)
+        self.log_path = OUT / "logs" / f"{self.label}.log"
+        cmd = self.command or [python(), "-m", "dashboard", "run", "--port", str(self.port), "--no-demo"]
+        cmd = [c.replace("{port}", str(self.port)) for c in cmd]
+        log = open(self.log_path, "w")
+        # taskset execs the command: the pid we hold is the server's own pid.
+        self.proc = subprocess.Popen(["taskset", "-c", self.core, *cmd], cwd=ROOT, env=env, stdout=log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}; see {self.log_path}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"server not ready after {timeout}s; see {self.log_path}")
+
+    def worker_pid(self) -> int:
+        """The process that serves (for gunicorn: the single worker, not the master)."""
+        pid = self.pid
+        try:
+            kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            kids = []
+        return int(kids[0]) if kids else pid
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self) -> "Server":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def md_table(headers: list[str], rows: list[list[object]]) -> str:
+    def cell(v: object) -> str:
+        if isinstance(v, float):
+            return "—" if v != v else f"{v:.0f}" if abs(v) >= 100 else f"{v:.1f}"
+        return str(v)
+
+    lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join("---" for _ in headers) + " |"]
+    lines += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
+    return "\n".join(lines)

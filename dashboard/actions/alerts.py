@@ -1,0 +1,202 @@
+"""Alerts: raise, escalate, re-arm, acknowledge, resolve. The only code that
+changes an alert; every change is a compare-and-set on the alert's version,
+is written to the audit log, and becomes an `alert` message (seq'd, replayable)
+announced after the commit.
+
+Functions taking a `session` and `seqs` run inside a caller's transaction that
+already holds the seq lock (see dashboard.store.seq.SeqBlock).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from dashboard.domain.escalation import ACTIVE, AlertClock, Step, holder_level, next_check_at
+from dashboard.domain.policy import parse_duration
+from dashboard.domain.unit_tree import UnitTree
+from dashboard.services import Services
+from dashboard.store.models import Alert, AlertLog, Message
+from dashboard.store.seq import SeqBlock
+from dashboard.store.serialize import alert_payload
+
+
+class AlertConflict(Exception):
+    """The alert is not in a state that allows this (HTTP 409)."""
+
+
+class AlertForbidden(Exception):
+    """The user's unit is neither the alert's unit nor one of its ancestors (HTTP 403)."""
+
+
+class AlertNotFound(Exception):
+    """No such alert (HTTP 404)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    unit: str
+
+
+SYSTEM = Actor("system", "")
+
+
+def holder_unit(tree: UnitTree, unit: str, level: str) -> str:
+    """The centre at `level` above `unit` (or the nearest one above it)."""
+    lineage = tree.lineage(unit)
+    for code in lineage:
+        if tree.nodes[code].level == level:
+            return code
+    return lineage[-1]
+
+
+def clock_of(alert: Alert) -> AlertClock:
+    return AlertClock(state=alert.state, level=alert.level, level_since=alert.level_since, acked_at=alert.acked_at,
+                      escalate_after=timedelta(seconds=alert.escalate_after_s),
+                      ack_timeout=timedelta(seconds=alert.ack_timeout_s))
+
+
+def record_change(session: Session, svc: Services, seqs: SeqBlock, alert: Alert, *, action: str,
+                  from_level: str | None, actor: Actor, note: str | None, now: datetime, out: list[dict]) -> None:
+    """Audit row + replayable message for a change already applied to `alert`."""
+    seq = seqs.next()
+    alert.last_seq = seq
+    session.add(alert)
+    session.flush()
+    session.add(AlertLog(alert_id=alert.id, seq=seq, at=now, action=action, from_level=from_level,
+                         to_level=alert.level, actor=actor.name, note=note))
+    payload = alert_payload(alert, action=action, actor=actor.name, note=note)
+    session.add(Message(seq=seq, name="alert", unit=alert.unit, created_at=now, payload=payload,
+                        **svc.tree.scope(alert.unit)))
+    out.append({"name": "alert", "seq": seq, "unit": alert.unit, "data": payload})
+
+
+def raise_alert(session: Session, svc: Services, seqs: SeqBlock, *, subject: str, stage: str, cycle: int,
+                item: dict, start_level: str, reason: str, due_at: datetime | None, budget: dict,
+                now: datetime, out: list[dict]) -> Alert | None:
+    """Insert the alert unless (subject, stage, cycle) exists already; None if it did."""
+    exists = session.exec(select(Alert.id).where(Alert.subject == subject, Alert.stage == stage,
+                                                 Alert.cycle == cycle)).first()
+    if exists is not None:
+        return None
+    unit = item["unit"]
+    level = holder_level(svc.tree.nodes[unit].level, start_level)
+    alert = Alert(subject=subject, stage=stage, cycle=cycle, kind=item["kind"], ref=item["ref"], unit=unit,
+                  level=level, holder=holder_unit(svc.tree, unit, level), state="raised", reason=reason,
+                  category=item.get("category"), priority=item.get("priority"), title=item.get("title"),
+                  due_at=due_at, raised_at=now, level_since=now,
+                  escalate_after_s=int(parse_duration(budget["escalate_after"]).total_seconds()),
+                  ack_timeout_s=int(parse_duration(budget["ack_timeout"]).total_seconds()),
+                  last_seq=0, **svc.tree.scope(unit))
+    alert.next_check_at = next_check_at(clock_of(alert))
+    try:
+        with session.begin_nested():  # a concurrent writer may have won: the unique key decides
+            session.add(alert)
+            session.flush()
+    except IntegrityError:
+        return None
+    record_change(session, svc, seqs, alert, action="raised", from_level=None, actor=SYSTEM, note=None,
+                  now=now, out=out)
+    return alert
+
+
+def _compare_and_set(session: Session, alert: Alert, **values) -> bool:
+    """Apply `values` only if nobody changed the alert since it was read."""
+    result = session.execute(
+        update(Alert).where(col(Alert.id) == alert.id, col(Alert.version) == alert.version)
+        .values(version=alert.version + 1, **values)
+    )
+    if result.rowcount != 1:
+        return False
+    for key, value in values.items():
+        setattr(alert, key, value)
+    alert.version += 1
+    return True
+
+
+def apply_step(session: Session, svc: Services, seqs: SeqBlock, alert: Alert, move: Step, now: datetime,
+               out: list[dict]) -> bool:
+    """Escalate or re-arm: the alert moves to `move.to_level` and is active there."""
+    from_level = alert.level
+    values = {"level": move.to_level, "holder": holder_unit(svc.tree, alert.unit, move.to_level),
+              "state": "escalated", "level_since": now}
+    clock = AlertClock(state="escalated", level=move.to_level, level_since=now, acked_at=None,
+                       escalate_after=timedelta(seconds=alert.escalate_after_s),
+                       ack_timeout=timedelta(seconds=alert.ack_timeout_s))
+    values["next_check_at"] = next_check_at(clock)
+    if not _compare_and_set(session, alert, **values):
+        return False
+    record_change(session, svc, seqs, alert, action=move.action, from_level=from_level, actor=SYSTEM,
+                  note=None, now=now, out=out)
+    return True
+
+
+def resolve(session: Session, svc: Services, seqs: SeqBlock, alert: Alert, *, actor: Actor, note: str | None,
+            now: datetime, out: list[dict]) -> bool:
+    if alert.state == "resolved":
+        return False
+    if not _compare_and_set(session, alert, state="resolved", active=False, resolved_at=now,
+                            resolved_by=actor.name, resolve_note=note, next_check_at=None):
+        return False
+    record_change(session, svc, seqs, alert, action="resolved", from_level=alert.level, actor=actor, note=note,
+                  now=now, out=out)
+    return True
+
+
+def resolve_for_item(session: Session, svc: Services, seqs: SeqBlock, *, subject: str,
+                     stages: list[str] | None, now: datetime, out: list[dict]) -> None:
+    """The item met a deadline late (or closed): its alerts for those stages are done."""
+    query = select(Alert).where(Alert.subject == subject, col(Alert.active).is_(True))
+    for alert in session.exec(query).all():
+        if stages is None or alert.stage in stages:
+            resolve(session, svc, seqs, alert, actor=SYSTEM, note="item progressed", now=now, out=out)
+
+
+# --- user actions (own transaction) -----------------------------------------------------------
+
+
+def _user_change(svc: Services, alert_id: int, actor: Actor, note: str | None, change) -> dict:
+    now = svc.clock()
+    out: list[dict] = []
+    with Session(svc.engine, expire_on_commit=False) as session:
+        seqs = SeqBlock(session)
+        alert = session.get(Alert, alert_id)
+        if alert is None:
+            raise AlertNotFound(f"no alert {alert_id}")
+        if actor.unit not in svc.tree.lineage(alert.unit):
+            raise AlertForbidden(f"alert {alert_id} belongs to {alert.unit}, outside the unit {actor.unit}")
+        change(session, seqs, alert, now, out)
+        seqs.save()
+        session.commit()
+    svc.announcer.announce(out)
+    return out[-1]["data"]
+
+
+def do_acknowledge_alert(svc: Services, alert_id: int, actor: Actor, note: str | None) -> dict:
+    def change(session: Session, seqs: SeqBlock, alert: Alert, now: datetime, out: list[dict]) -> None:
+        if alert.state not in ACTIVE:
+            raise AlertConflict(f"alert {alert.id} is already {alert.state}")
+        clock = AlertClock(state="acknowledged", level=alert.level, level_since=alert.level_since, acked_at=now,
+                           escalate_after=timedelta(seconds=alert.escalate_after_s),
+                           ack_timeout=timedelta(seconds=alert.ack_timeout_s))
+        if not _compare_and_set(session, alert, state="acknowledged", acked_at=now, acked_by=actor.name,
+                                ack_note=note, next_check_at=next_check_at(clock)):
+            raise AlertConflict(f"alert {alert.id} changed meanwhile; reload")
+        record_change(session, svc, seqs, alert, action="acknowledged", from_level=alert.level, actor=actor,
+                      note=note, now=now, out=out)
+
+    return _user_change(svc, alert_id, actor, note, change)
+
+
+def do_resolve_alert(svc: Services, alert_id: int, actor: Actor, note: str | None) -> dict:
+    def change(session: Session, seqs: SeqBlock, alert: Alert, now: datetime, out: list[dict]) -> None:
+        if alert.state == "resolved":
+            raise AlertConflict(f"alert {alert.id} is already resolved")
+        if not resolve(session, svc, seqs, alert, actor=actor, note=note, now=now, out=out):
+            raise AlertConflict(f"alert {alert.id} changed meanwhile; reload")
+
+    return _user_change(svc, alert_id, actor, note, change)
