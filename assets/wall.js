@@ -37,6 +37,8 @@
     this.labels = cfg.labels;
     this.items = new Map();       // ref key -> {seq, item, row}
     this.tombstones = new Map();  // ref key -> seq at close
+    this.alerts = new Map();      // alert id -> alert (active ones)
+    this.muted = new URLSearchParams(location.search).get("mute") === "1" || localStorage.getItem("wall-muted") === "1";
     this.lastSeq = 0;
     this.offsetMs = 0;            // server clock minus browser clock
     this.lastMessageAt = null;
@@ -51,6 +53,9 @@
 
   Wall.prototype.start = function () {
     var self = this;
+    var mute = this.$("wall-mute");
+    if (mute) mute.addEventListener("click", function () { self.toggleMute(); });
+    this.renderMute();
     this.tick();
     setInterval(function () { self.tick(); }, 1000);
     this.loadSnapshot().then(function () { self.connect(); });
@@ -75,6 +80,9 @@
     var self = this;
     snap.items.forEach(function (item) { self.upsertItem(item); });
     snap.recent.forEach(function (m) { self.addTicker(m.name, m.data); });
+    this.alerts.clear();
+    (snap.alerts || []).forEach(function (a) { self.alerts.set(a.id, a); });
+    this.renderBanner();
     this.lastSeq = snap.head;
     if (snap.recent.length) this.lastMessageAt = Date.parse(snap.recent[snap.recent.length - 1].data.received_at || snap.server_time) - this.offsetMs;
     this.eventsToday = snap.events_today || 0;
@@ -118,6 +126,8 @@
     if (name === "event") {
       this.eventsToday += 1;
       if (data.item) this.upsertItem(data.item);
+    } else if (name === "alert") {
+      this.applyAlert(data);
     }
     this.addTicker(name, data);
     this.renderCounts();
@@ -169,9 +179,17 @@
     row.appendChild(el("span", "item-cat", this.categoryLabel(item.category)));
     row.appendChild(el("span", "item-title", item.title || item.ref));
     row.appendChild(el("span", "item-unit", this.unitName(item.unit)));
-    row.appendChild(el("span", "item-status", this.typeLabel(item.status)));
+    row.appendChild(el("span", "item-status", this.t("status:" + item.status)));
     var clock = el("span", "item-clock");
-    clock.dataset.since = item.opened_at;
+    var next = nextDeadline(item);
+    if (next) {
+      clock.dataset.due = next.due;
+      clock.dataset.budget = next.budget_s;
+      clock.dataset.amber = item.amber_at || 0.25;
+      clock.title = next.stage;
+    } else {
+      clock.dataset.since = item.opened_at;
+    }
     row.appendChild(clock);
     this.tickClock(clock, this.now());
     return row;
@@ -182,7 +200,7 @@
     var li = el("li", "ticker-row ticker-" + name);
     var at = new Date(Date.parse(data.occurred_at || data.at || data.received_at || Date.now()));
     li.appendChild(el("span", "ticker-time", pad(at.getHours()) + ":" + pad(at.getMinutes()) + ":" + pad(at.getSeconds())));
-    li.appendChild(el("span", "ticker-type", name === "event" ? this.typeLabel(data.type) : this.typeLabel(data.state)));
+    li.appendChild(el("span", "ticker-type", name === "event" ? this.typeLabel(data.type) : this.t("alert:" + data.action)));
     li.appendChild(el("span", "ticker-cat", this.categoryLabel(data.category || (data.item && data.item.category))));
     li.appendChild(el("span", "ticker-title", data.title || (data.item && data.item.title) || data.reason || data.ref));
     li.appendChild(el("span", "ticker-unit", this.unitName(data.unit)));
@@ -191,8 +209,9 @@
   };
 
   Wall.prototype.renderCounts = function () {
-    var counts = {incident: 0, patrol: 0, mediation: 0, events_today: this.eventsToday};
+    var counts = {incident: 0, patrol: 0, mediation: 0, events_today: this.eventsToday, alerts: 0};
     this.items.forEach(function (entry) { counts[entry.item.kind] += 1; });
+    this.alerts.forEach(function (a) { if (a.state === "raised" || a.state === "escalated") counts.alerts += 1; });
     var tiles = document.querySelectorAll("#wall-kpis [data-kpi]");
     tiles.forEach(function (tile) {
       var v = counts[tile.dataset.kpi];
@@ -219,8 +238,94 @@
     if (badge.textContent !== text) badge.textContent = text;
   };
 
+  // A deadline clock counts down and turns amber, then red once breached;
+  // an item without deadlines shows its age.
   Wall.prototype.tickClock = function (node, now) {
-    node.textContent = duration(now - Date.parse(node.dataset.since));
+    if (!node.dataset.due) {
+      node.textContent = duration(now - Date.parse(node.dataset.since));
+      return;
+    }
+    var left = Date.parse(node.dataset.due) - now;
+    var amberMs = Number(node.dataset.budget) * 1000 * Number(node.dataset.amber);
+    var cls = left < 0 ? "item-clock clock-red" : (left <= amberMs ? "item-clock clock-amber" : "item-clock clock-green");
+    if (node.className !== cls) node.className = cls;
+    node.textContent = (left < 0 ? "-" : "") + duration(Math.abs(left));
+  };
+
+  function nextDeadline(item) {
+    var best = null;
+    Object.keys(item.deadlines || {}).forEach(function (stage) {
+      var d = item.deadlines[stage];
+      if (d.met) return;
+      if (!best || Date.parse(d.due) < Date.parse(best.due)) best = {stage: stage, due: d.due, budget_s: d.budget_s};
+    });
+    return best;
+  }
+
+  // --- alerts: banner until acknowledged, flashing at the wall's own level, chime ---
+  Wall.prototype.applyAlert = function (alert) {
+    var known = this.alerts.get(alert.id);
+    if (known && known.seq >= alert.seq) return;
+    if (alert.state === "resolved") this.alerts.delete(alert.id); else this.alerts.set(alert.id, alert);
+    var active = alert.state === "raised" || alert.state === "escalated";
+    if (active && alert.level === this.cfg.level) this.chime();
+    this.renderBanner();
+  };
+
+  Wall.prototype.renderBanner = function () {
+    var banner = this.$("wall-banner");
+    if (!banner) return;
+    var self = this;
+    var order = {district: 0, street: 1, community: 2};
+    var pending = [];
+    this.alerts.forEach(function (a) { if (a.state === "raised" || a.state === "escalated") pending.push(a); });
+    pending.sort(function (a, b) { return (order[a.level] - order[b.level]) || (a.priority || 9) - (b.priority || 9) || b.seq - a.seq; });
+    banner.textContent = "";
+    banner.hidden = pending.length === 0;
+    var own = pending.some(function (a) { return a.level === self.cfg.level; });
+    banner.className = "wall-banner" + (own ? " banner-own" : "");
+    banner.appendChild(el("span", "banner-count", pending.length));
+    pending.slice(0, 3).forEach(function (a) {
+      var item = el("span", "banner-item level-" + a.level + (a.level === self.cfg.level ? " flash" : ""));
+      item.dataset.alert = a.id;
+      item.appendChild(el("span", "banner-level", self.t("level:" + a.level)));
+      item.appendChild(el("span", "banner-unit", self.unitName(a.unit)));
+      item.appendChild(el("span", "banner-reason", self.t("stage:" + a.stage.split(":")[0]) + " · " + (a.title || a.ref)));
+      banner.appendChild(item);
+    });
+    if (pending.length > 3) banner.appendChild(el("span", "banner-more", "+" + (pending.length - 3)));
+    this.renderCounts();
+  };
+
+  // A short two-tone chime from WebAudio (no sound file; kiosks run Chromium
+  // with --autoplay-policy=no-user-gesture-required).
+  Wall.prototype.chime = function () {
+    if (this.muted) return;
+    try {
+      var ctx = this.audio || (this.audio = new (window.AudioContext || window.webkitAudioContext)());
+      [880, 660].forEach(function (freq, i) {
+        var osc = ctx.createOscillator(), gain = ctx.createGain();
+        osc.frequency.value = freq;
+        gain.gain.setValueAtTime(0.0001, ctx.currentTime + i * 0.25);
+        gain.gain.exponentialRampToValueAtTime(0.3, ctx.currentTime + i * 0.25 + 0.02);
+        gain.gain.exponentialRampToValueAtTime(0.0001, ctx.currentTime + i * 0.25 + 0.22);
+        osc.connect(gain).connect(ctx.destination);
+        osc.start(ctx.currentTime + i * 0.25);
+        osc.stop(ctx.currentTime + i * 0.25 + 0.25);
+      });
+      this.chimes = (this.chimes || 0) + 1;
+    } catch (e) { /* no audio device: the banner still flashes */ }
+  };
+
+  Wall.prototype.toggleMute = function () {
+    this.muted = !this.muted;
+    localStorage.setItem("wall-muted", this.muted ? "1" : "0");
+    this.renderMute();
+  };
+
+  Wall.prototype.renderMute = function () {
+    var button = this.$("wall-mute");
+    if (button) { button.textContent = this.t(this.muted ? "sound off" : "sound on"); button.title = this.t(this.muted ? "unmute" : "mute"); }
   };
 
   Wall.prototype.tick = function () {

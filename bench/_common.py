@@ -24,9 +24,11 @@ OUT = BENCH / "out"
 HOST = "127.0.0.1"
 TOKEN = "bench-token"
 DISTRICT = "tongliang"
-# A few grids of the district, so the fan-out walks several lineages.
-GRIDS = ["bachuan-zhengjie-g01", "bachuan-jinlong-g02", "dongcheng-dongmen-g01", "nancheng-nanmen-g03",
-         "pulv-longquan-g01", "jiuxian-taihe-g02"]
+# Fallback grids; grids_of() reads the real list from GET /api/v1/units.
+GRIDS = ["bachuan-zhengjie-g01"]
+CATEGORIES = ["property_fee", "illegal_construction", "garage_digging", "green_space", "property_service",
+              "neighbourhood_dispute", "public_order", "sanitation", "parking", "collective_petition",
+              "safety_hazard"]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SERVER_CORE = "0"
 LOAD_CORE = "1"
@@ -70,13 +72,34 @@ def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
 
 
-def event_body(run: str, i: int, *, sent_at: float | None = None, unit: str | None = None) -> dict:
-    """A fresh `reported` incident (unique id and ref) per CONTRACT "Ingest API"."""
+def grids_of(url: str) -> list[str]:
+    """Every grid-level unit code of the server's hierarchy."""
+    with urllib.request.urlopen(f"{url}/api/v1/units", timeout=10) as r:
+        roots = json.loads(r.read())
+    out: list[str] = []
+
+    def walk(node: dict) -> None:
+        if node.get("level") == "grid":
+            out.append(node["code"])
+        for child in node.get("children", ()):
+            walk(child)
+
+    for root in roots:
+        walk(root)
+    return out or GRIDS
+
+
+def event_body(run: str, i: int, *, sent_at: float | None = None, grids: list[str] | None = None) -> dict:
+    """A fresh `reported` incident (unique id and ref) per CONTRACT "Ingest API",
+    spread over the grids and categories, occurring now."""
+    grids = grids or GRIDS
+    t = time.time() if sent_at is None else sent_at
     return {
         "id": f"{run}-{i}", "source": "bench", "kind": "incident", "type": "reported", "ref": f"{run}-r{i}",
-        "unit": unit or GRIDS[i % len(GRIDS)], "occurred_at": "2026-11-27T10:00:00+08:00",
-        "category": "parking", "priority": 3, "title": f"bench event {i}",
-        "attributes": {"sent_at": time.time() if sent_at is None else sent_at},
+        "unit": grids[(i * 7) % len(grids)], "category": CATEGORIES[i % len(CATEGORIES)],
+        "occurred_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(t)),
+        "priority": 1 + i % 4, "title": f"bench event {i}",
+        "attributes": {"sent_at": t},
     }
 
 
@@ -125,7 +148,6 @@ class Server:
             "DASHBOARD_HOST": HOST,
             "DASHBOARD_PORT": str(self.port),
             "DASHBOARD_DEMO": "0",
-            "DASHBOARD_SCHEDULER": "0",
             "PYTHONUNBUFFERED": "1",
         })
         env.pop("DASHBOARD_REDIS_URL", None)

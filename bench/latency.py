@@ -29,8 +29,8 @@ from array import array
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (DISTRICT, HOST, OUT, TOKEN, Server, cpu_seconds, event_body, md_table,  # noqa: E402
-                     percentile, pin_self, post_json, python)
+from _common import (DISTRICT, HOST, OUT, TOKEN, Server, cpu_seconds, event_body, grids_of,  # noqa: E402
+                     md_table, percentile, pin_self, post_json, python)
 
 # mode → (client asks for batches, DASHBOARD_COALESCE_MS, description)
 MODES = {
@@ -244,13 +244,14 @@ async def _sender_main(args) -> None:
     accepted = 0
     max_lag = 0.0
     sem = asyncio.Semaphore(args.inflight)
+    grids = grids_of(args.url)
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=args.inflight)) as session:
         async def one(i: int) -> None:
             nonlocal accepted
             async with sem:
                 t = time.time()
-                body = json.dumps(event_body(args.run, i, sent_at=t))
+                body = json.dumps(event_body(args.run, i, sent_at=t, grids=grids))
                 try:
                     async with session.post(url, data=body, headers=headers) as r:
                         payload = await r.read()

@@ -1,7 +1,8 @@
 """The `simulate` and `replay` commands as plain functions (click wiring lives in dashboard.__main__).
 
-Both raise IngestError (server refused or unreachable) and replay also
-ReplayError (bad file); the command wrapper turns those into an exit status.
+Each prints a one-line summary (and any error) and returns the process exit
+status: 0 when every event was accepted, 1 otherwise. For the counts
+themselves, use `feeds.replay.replay` or `feeds.simulator.Simulator` directly.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any, Protocol
 
 from dashboard.domain.hierarchy import UnitSpec, default_units
 from feeds.client import IngestClient, IngestError
-from feeds.replay import Sender, replay
+from feeds.replay import ReplayError, Sender, replay
 from feeds.simulator import DEMO_MEDIATION_SCALE, Simulator, run_prefix
 
 TICK_SECONDS = 1.0     # one batch per second keeps requests few and the wall lively
@@ -30,17 +31,21 @@ def simulate(url: str, token: str, rate: float, duration: float | None, seed: in
              time_scale: float = 1.0, mediation_scale: float = DEMO_MEDIATION_SCALE,
              client: Server | None = None, echo: Callable[[str], None] = print,
              clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-             now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> dict[str, int]:
-    """Feed simulated events to a running server for `duration` seconds (None: until Ctrl-C)."""
+             now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> int:
+    """Feed simulated events to a running server for `duration` seconds (None: until Ctrl-C).
+
+    A rejected or undeliverable batch is reported and counted, and the feed goes on.
+    """
     own = client is None
     server = client or IngestClient(url, token)
     try:
         sim = Simulator(server_units(server, echo), seed=seed, rate=rate, time_scale=time_scale,
                         mediation_scale=mediation_scale, source_prefix=run_prefix(now()))
-        return _feed(sim, server, duration, echo=echo, clock=clock, sleep=sleep, now=now)
+        totals = _feed(sim, server, duration, echo=echo, clock=clock, sleep=sleep, now=now)
     finally:
         if own and isinstance(server, IngestClient):
             server.close()
+    return 1 if totals["errors"] else 0
 
 
 def _feed(sim: Simulator, client: Server, duration: float | None, *, echo: Callable[[str], None],
@@ -119,9 +124,19 @@ def units_from_tree(tree: Any) -> list[UnitSpec]:
 
 
 def replay_file(path: str | Path, url: str, token: str, speed: float = 1.0, *,
-                client: Sender | None = None, echo: Callable[[str], None] = print) -> dict[str, int]:
-    """Replay a JSON Lines file against a server; prints and returns the counts."""
-    counts = replay(path, client or IngestClient(url, token), speed=speed)
+                client: Sender | None = None, echo: Callable[[str], None] = print) -> int:
+    """Replay a JSON Lines file against a server; prints the counts, or the error that stopped it."""
+    own = client is None
+    sender = client or IngestClient(url, token)
+    try:
+        counts = replay(path, sender, speed=speed)
+    except (ReplayError, IngestError, OSError) as exc:
+        # Batches before the failing one are stored: replaying again reports them as duplicates.
+        echo(f"error: {exc}")
+        return 1
+    finally:
+        if own and isinstance(sender, IngestClient):
+            sender.close()
     echo(f"done: {counts['events']} events in {counts['batches']} batches, "
          f"accepted {counts['accepted']}, duplicates {counts['duplicates']}")
-    return counts
+    return 0

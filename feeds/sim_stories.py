@@ -220,11 +220,10 @@ class Storyteller:
 
     # Mediations ----------------------------------------------------------
 
-    def mediation(self, start: datetime, channel: str | None = None,
-                  from_ref: str | None = None, unit: UnitLike | None = None) -> list[Step]:
+    def mediation(self, start: datetime) -> list[Step]:
         rng = self.rng
-        channel = channel or w.pick(rng, w.MEDIATION_CHANNEL_WEIGHTS)
-        unit = unit or self.world.place(rng, w.MEDIATION_LEVEL_WEIGHTS)
+        channel = w.pick(rng, w.MEDIATION_CHANNEL_WEIGHTS)
+        unit = self.world.place(rng, w.MEDIATION_LEVEL_WEIGHTS)
         subject = rng.choice(w.MEDIATION_SUBJECTS)
         ref = self.new_ref("MED", start)
         tl = Timeline(start, self.time_scale * self.mediation_scale)
@@ -232,25 +231,39 @@ class Storyteller:
         mediator = f"调解员{w.person(rng)}"
         accepted = {**base, "type": "accepted", "category": channel, "actor": mediator,
                     "title": f"{w.CHANNEL_NAMES[channel]}：{unit.name} {subject}",
-                    "attributes": {"subject": subject, "parties": rng.randint(2, 5),
-                                   **({"from_ref": from_ref} if from_ref else {})}}
+                    "attributes": {"subject": subject, "parties": rng.randint(2, 5)}}
         steps: list[Step] = [(tl.at(0), accepted)]
         overdue = rng.random() < OVERDUE_MEDIATION
-        total = rng.uniform(31, 45) * w.DAY if overdue else rng.uniform(2, 28) * w.DAY
-        sessions = rng.randint(1, 4)
-        for n in range(1, sessions + 1):
-            offset = total * (n - rng.uniform(0.1, 0.6)) / (sessions + 1)
-            steps.append((tl.at(offset), {**base, "type": "session", "actor": mediator,
-                                          "attributes": {"session": n}}))
+        end = rng.uniform(31, 45) * w.DAY if overdue else rng.uniform(2, 28) * w.DAY
+        steps += self._sessions(tl, base, mediator, 0.0, end)
         agreed = rng.random() < AGREED_CHANCE
-        steps.append((tl.at(total), {**base, "type": "agreed" if agreed else "failed", "actor": mediator}))
-        end = total
+        steps.append((tl.at(end), {**base, "type": "agreed" if agreed else "failed", "actor": mediator}))
         if not agreed and rng.random() < TRANSFER_CHANCE:
-            end += rng.uniform(0.5, 3) * w.DAY
-            target = w.pick(rng, w.TRANSFER_WEIGHTS[channel])
-            moved = tl.at(end)
-            steps.append((moved, {**base, "type": "transferred", "attributes": {"to": target}}))
-            if target in w.CHANNEL_NAMES and from_ref is None:  # the other channel takes it up
-                steps += self.mediation(moved + timedelta(seconds=1), target, ref, unit)
+            end, moved = self._transfer(tl, base, channel, end)
+            steps += moved
         steps.append((tl.at(end + rng.uniform(0.2, 2) * w.DAY), {**base, "type": "closed"}))
         return steps
+
+    def _sessions(self, tl: Timeline, base: dict[str, Any], mediator: str,
+                  begin: float, end: float) -> list[Step]:
+        """1-4 sessions spread over (begin, end), simulated offsets."""
+        count = self.rng.randint(1, 4)
+        return [(tl.at(begin + (end - begin) * (n - self.rng.uniform(0.1, 0.6)) / (count + 1)),
+                 {**base, "type": "session", "actor": mediator, "attributes": {"session": n}})
+                for n in range(1, count + 1)]
+
+    def _transfer(self, tl: Timeline, base: dict[str, Any], channel: str,
+                  failed_at: float) -> tuple[float, list[Step]]:
+        """A failed case moves on: out of mediation, or (the same ref) into another channel for one more try."""
+        rng = self.rng
+        moved = failed_at + rng.uniform(0.5, 3) * w.DAY
+        target = w.pick(rng, w.TRANSFER_WEIGHTS[channel])
+        steps: list[Step] = [(tl.at(moved), {**base, "type": "transferred", "attributes": {"to": target}})]
+        if target not in w.CHANNEL_NAMES:  # litigation, police, petition: the case closes here
+            return moved, steps
+        mediator = f"调解员{w.person(rng)}"
+        end = moved + rng.uniform(2, 15) * w.DAY
+        steps += self._sessions(tl, base, mediator, moved, end)
+        outcome = "agreed" if rng.random() < AGREED_CHANCE else "failed"
+        steps.append((tl.at(end), {**base, "type": outcome, "actor": mediator}))
+        return end, steps

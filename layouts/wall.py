@@ -9,10 +9,16 @@ from dash import dcc, html
 from flask import current_app, request
 
 from dashboard.domain.events import INCIDENT_CATEGORIES, MEDIATION_CHANNELS, TYPES
+from dashboard.domain.lifecycle import INCIDENT_STATUSES, MEDIATION_STATUSES, PATROL_STATUSES
+
+STATUSES = sorted({*INCIDENT_STATUSES, *PATROL_STATUSES, *MEDIATION_STATUSES})
+ALERT_ACTIONS = ("raised", "escalated", "rearmed", "acknowledged", "resolved")
 from dashboard.i18n import COOKIE, Translator, pick_lang
 from layouts import ids
 
-UI_TEXT = ["live", "connecting", "reconnecting", "catching up", "offline", "last message", "s ago", "min ago",
+UI_TEXT = ["level:community", "level:street", "level:district", "stage:acknowledge", "stage:arrive",
+           "stage:resolve", "stage:checkpoint", "stage:surge", "mute", "unmute", "sound on", "sound off", "live",
+           *(f"status:{s}" for s in STATUSES), *(f"alert:{a}" for a in ALERT_ACTIONS), "connecting", "reconnecting", "catching up", "offline", "last message", "s ago", "min ago",
            "no message yet", "incident", "patrol", "mediation", "Snapshot reloaded: the gap was too long to replay"]
 
 # KPI tiles declared as data: (key in the wall state, label).
@@ -21,6 +27,7 @@ KPI_TILES = [
     ("patrol", "Active patrols"),
     ("mediation", "Open mediations"),
     ("events_today", "Events today"),
+    ("alerts", "Active alerts"),
 ]
 
 
@@ -55,8 +62,10 @@ def layout(unit_code: str | None = None, lang: str | None = None, **_query) -> h
                 html.Div(id=ids.WALL_CLOCK, className="wall-clock"),
                 html.Div(_("connecting"), id=ids.WALL_BADGE, className="badge badge-connecting"),
                 html.Div(id=ids.WALL_LAST_AGE, className="wall-last-age"),
+                html.Button(_("sound on"), id=ids.WALL_MUTE, className="wall-mute", n_clicks=0),
             ]),
         ]),
+        html.Div(id=ids.WALL_BANNER, className="wall-banner", hidden=True, role="alert"),
         html.Div(id=ids.WALL_NOTICE, className="wall-notice", hidden=True),
         html.Section(id=ids.WALL_KPIS, className="wall-kpis", children=[
             html.Div(className="kpi", **{"data-kpi": key}, children=[

@@ -140,20 +140,43 @@ def _truncate_postgres(url: str) -> None:
             conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY")
 
 
+@pytest.fixture(scope="session")
+def _seeded_sqlite(tmp_path_factory) -> Path:
+    """A SQLite file with the schema and the default units, copied by each test (faster than seeding)."""
+    from dashboard.bootstrap import init_database
+    from dashboard.settings import Settings
+
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    path = folder / "dashboard.db"
+    init_database(Settings.from_env({"DASHBOARD_DATABASE_URL": f"sqlite:///{path}",
+                                     "DASHBOARD_VAR_DIR": str(folder)}))
+    return path
+
+
+def _fresh_sqlite(template: Path, folder: Path) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        source = template.with_name(template.name + suffix)
+        if source.exists():
+            shutil.copyfile(source, folder / ("dashboard.db" + suffix))
+    return f"sqlite:///{folder / 'dashboard.db'}"
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> str:
-    """A database with nothing stored yet: a SQLite file, or the session's
-    PostgreSQL database emptied (units kept) before the test."""
+def db_url(request, tmp_path, _seeded_sqlite) -> str:
+    """A seeded database with nothing stored yet: a fresh SQLite file, or the
+    session's PostgreSQL database emptied (units kept) before the test."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'dashboard.db'}"
+        return _fresh_sqlite(_seeded_sqlite, tmp_path / "db")
     url = request.getfixturevalue("pg_url")
     _truncate_postgres(url)
     return url
 
 
 @pytest.fixture
-def sqlite_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'dashboard.db'}"
+def sqlite_url(tmp_path, _seeded_sqlite) -> str:
+    """A seeded SQLite file of this test alone."""
+    return _fresh_sqlite(_seeded_sqlite, tmp_path / "db")
 
 
 # --- apps in this process --------------------------------------------------------

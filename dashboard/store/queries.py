@@ -5,9 +5,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from dashboard.domain.unit_tree import UnitTree
-from dashboard.store.models import Item, Message
+from datetime import datetime, timedelta, timezone
+
+from dashboard.store.models import Alert, Event, Item, Message
 from dashboard.store.seq import head_seq
-from dashboard.store.serialize import item_summary
+from dashboard.store.serialize import alert_payload, item_summary
+
+CST = timezone(timedelta(hours=8))  # the district's time zone (no DST)
 
 
 def _scope_column(model, tree: UnitTree, unit: str):
@@ -78,4 +82,29 @@ def wall_snapshot(engine: Engine, *, tree: UnitTree, unit: str, item_limit: int 
         "counts": count_open(engine, tree=tree, unit=unit),
         "items": items_in(engine, tree=tree, unit=unit, status="open", limit=item_limit),
         "recent": recent_messages(engine, tree=tree, unit=unit),
+        "alerts": alerts_in(engine, tree=tree, unit=unit, state="active", limit=200),
+        "events_today": events_since(engine, tree=tree, unit=unit, since=_local_midnight(), upto=head),
     }
+
+
+def _local_midnight() -> datetime:
+    """Start of today in the district's time zone."""
+    return datetime.now(CST).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def events_since(engine: Engine, *, tree: UnitTree, unit: str, since, upto: int) -> int:
+    scope = _scope_column(Event, tree, unit)
+    with Session(engine) as session:
+        return int(session.exec(select(func.count()).select_from(Event).where(
+            scope == unit, col(Event.occurred_at) >= since, col(Event.seq) <= upto)).one())
+
+
+def alerts_in(engine: Engine, *, tree: UnitTree, unit: str, state: str = "active", limit: int = 2000) -> list[dict]:
+    """Alerts about items in `unit`'s subtree, newest change first."""
+    scope = _scope_column(Alert, tree, unit)
+    query = select(Alert).where(scope == unit)
+    if state == "active":
+        query = query.where(col(Alert.active).is_(True))
+    with Session(engine) as session:
+        rows = session.exec(query.order_by(col(Alert.last_seq).desc()).limit(limit)).all()
+        return [alert_payload(a, action=a.state, actor="", note=None) for a in rows]

@@ -65,23 +65,25 @@ def test_units_from_tree_flattens_any_of_the_likely_shapes() -> None:
 def test_simulate_sends_each_tick_and_summarises() -> None:
     units = default_units()
     server, fake, lines = FakeServer(_tree(units)), FakeTime(), []
-    totals = simulate("http://fake", "t", rate=5, duration=60, seed=1, client=server, echo=lines.append,
+    status = simulate("http://fake", "t", rate=5, duration=60, seed=1, client=server, echo=lines.append,
                       clock=fake.clock, sleep=fake.sleep, now=fake.now)
     # Below 5/s: in the first minute only reports and dispatches are due (see simulator "Rate").
-    assert totals["sent"] == len(server.sent) == totals["accepted"] > 20 and totals["errors"] == 0
+    n = len(server.sent)
+    assert status == 0 and n > 20
+    assert lines[-1] == f"done: sent {n}, accepted {n}, duplicates 0, errors 0 ({n / 60:.1f} events/s)"
     assert fake.t == 60
     for event in server.sent:
         EventIn.model_validate(event)
     assert len([line for line in lines if "sent" in line]) == 13  # every 5 s, then the total
-    assert lines[-1].startswith("done: sent ")
 
 
 def test_simulate_falls_back_to_the_default_tree_and_counts_rejections() -> None:
     server, fake, lines = FakeServer(tree=None, fail=True), FakeTime(), []
-    totals = simulate("http://fake", "t", rate=5, duration=20, seed=1, client=server, echo=lines.append,
+    status = simulate("http://fake", "t", rate=5, duration=20, seed=1, client=server, echo=lines.append,
                       clock=fake.clock, sleep=fake.sleep, now=fake.now)
+    assert status == 1
     assert lines[0].startswith("warning: cannot read http://fake/api/v1/units")
-    assert totals["errors"] == totals["sent"] > 0 and totals["accepted"] == 0
+    assert lines[-1].startswith("done: sent ") and ", accepted 0, duplicates 0, errors " in lines[-1]
     assert any(line.startswith("error: HTTP 422") for line in lines)
 
 
@@ -89,6 +91,17 @@ def test_replay_file_prints_the_counts(tmp_path: Path) -> None:
     path = tmp_path / "one.jsonl"
     path.write_text(json.dumps({"id": "a", "occurred_at": "2026-11-27T09:00:00+08:00"}) + "\n")
     lines: list[str] = []
-    counts = replay_file(path, "http://fake", "t", speed=0, client=FakeServer(), echo=lines.append)
-    assert counts["accepted"] == 1
+    assert replay_file(path, "http://fake", "t", speed=0, client=FakeServer(), echo=lines.append) == 0
     assert lines == ["done: 1 events in 1 batches, accepted 1, duplicates 0"]
+
+
+def test_replay_file_reports_what_stopped_it(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text("{oops\n")
+    lines: list[str] = []
+    assert replay_file(path, "http://fake", "t", client=FakeServer(), echo=lines.append) == 1
+    assert lines == [f"error: {path}, line 1: not valid JSON (Expecting property name enclosed in double quotes, column 2)"]
+    rejected: list[str] = []
+    path.write_text(json.dumps({"id": "a", "occurred_at": "2026-11-27T09:00:00+08:00"}) + "\n")
+    assert replay_file(path, "u", "t", client=FakeServer(fail=True), echo=rejected.append) == 1
+    assert rejected == ["error: HTTP 422: invalid events"]

@@ -1,0 +1,175 @@
+"""Ingest throughput: single-event POSTs (several concurrent senders) against
+batched POSTs (10, 100, 1000 events per request), on SQLite and, when
+127.0.0.1:5432 answers, on PostgreSQL (a fresh database per cell).
+
+Each cell starts a fresh server pinned to core 0 (no socket clients
+connected), and runs a closed loop from this process on core 1: C senders,
+each posting its next request as soon as the previous one is answered, for D
+seconds. Reports accepted events/s, request time p50/p99, and server CPU.
+
+    .venv/bin/python bench/ingest.py                 # default: 15 s per cell, SQLite + PostgreSQL
+    .venv/bin/python bench/ingest.py -d 10 --db sqlite --batches 1,100
+
+Writes the Markdown table to stdout and bench/out/ingest.md (raw numbers in
+bench/out/ingest.json).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (OUT, TOKEN, Server, cpu_seconds, event_body, grids_of, md_table,  # noqa: E402
+                     percentile, pin_self, post_json)
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def pg_reachable() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+        return True
+    except Exception as exc:
+        print(f"PostgreSQL not reachable ({exc.__class__.__name__}: {str(exc)[:100]}); SQLite only",
+              file=sys.stderr)
+        return False
+
+
+def pg_create() -> tuple[str, str]:
+    import psycopg
+
+    name = f"dash_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name, f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+
+def pg_drop(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def closed_loop(url: str, batch: int, senders: int, duration: float, run: str) -> dict:
+    import aiohttp
+
+    grids = grids_of(url)
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    times: list[float] = []
+    status: dict[int, int] = {}
+    accepted = 0
+    counter = 0
+    stop_at = time.monotonic() + duration
+
+    async def worker(session) -> None:
+        nonlocal accepted, counter
+        while time.monotonic() < stop_at:
+            first, counter = counter, counter + batch
+            now = time.time()
+            events = [event_body(run, first + k, sent_at=now, grids=grids) for k in range(batch)]
+            body = json.dumps(events[0] if batch == 1 else events)
+            t = time.perf_counter()
+            try:
+                async with session.post(f"{url}/api/v1/events", data=body, headers=headers) as r:
+                    payload = await r.read()
+                    status[r.status] = status.get(r.status, 0) + 1
+                    if r.status == 202:
+                        accepted += json.loads(payload)["accepted"]
+            except aiohttp.ClientError:
+                status[-1] = status.get(-1, 0) + 1
+            times.append((time.perf_counter() - t) * 1000)
+
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=senders), timeout=timeout) as session:
+        t0 = time.monotonic()
+        await asyncio.gather(*(worker(session) for _ in range(senders)))
+        elapsed = time.monotonic() - t0
+    times.sort()
+    return {"accepted": accepted, "requests": len(times), "status": status, "elapsed": elapsed,
+            "req_p50": percentile(times, 50), "req_p99": percentile(times, 99),
+            "req_max": times[-1] if times else float("nan")}
+
+
+def run_cell(db: str, batch: int, senders: int, duration: float) -> dict:
+    pg_name = None
+    database_url = None
+    if db == "postgresql":
+        pg_name, database_url = pg_create()
+    server = Server(database_url=database_url, label=f"ingest-{db}-b{batch}-c{senders}")
+    try:
+        server.start()
+        for i in range(3):  # warm-up
+            post_json(f"{server.url}/api/v1/events", event_body(f"warm-{uuid.uuid4().hex[:6]}", i))
+        pid = server.worker_pid()
+        c0, w0 = cpu_seconds(pid), time.time()
+        res = asyncio.run(closed_loop(server.url, batch, senders, duration, f"i{uuid.uuid4().hex[:8]}"))
+        c1, w1 = cpu_seconds(pid), time.time()
+    finally:
+        server.stop()
+        if pg_name:
+            pg_drop(pg_name)
+    res.update({"db": db, "batch": batch, "senders": senders, "duration": duration,
+                "events_per_s": res["accepted"] / res["elapsed"], "server_cpu": 100 * (c1 - c0) / (w1 - w0),
+                "cpu_ms_per_event": 1000 * (c1 - c0) / max(res["accepted"], 1)})
+    return res
+
+
+HEADERS = ["db", "events/request", "senders", "events/s accepted", "requests", "req p50 ms", "req p99 ms",
+           "server CPU%", "server CPU ms/event", "errors"]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-d", "--duration", type=float, default=15, help="seconds per cell (default 15)")
+    p.add_argument("--batches", default="1,10,100,1000", help="events per request (1 = one object per POST)")
+    p.add_argument("--single-senders", type=int, default=8, help="concurrent senders for single-event POSTs")
+    p.add_argument("--batch-senders", type=int, default=2, help="concurrent senders for batched POSTs")
+    p.add_argument("--db", default="sqlite,postgresql", help="sqlite and/or postgresql")
+    p.add_argument("--out", default=str(OUT / "ingest.md"))
+    args = p.parse_args()
+    try:
+        import aiohttp  # noqa: F401
+    except ImportError:
+        sys.exit("bench/ingest.py needs aiohttp in the venv: .venv/bin/pip install aiohttp")
+    pin_self()
+    dbs = [d for d in args.db.split(",") if d != "postgresql" or pg_reachable()]
+    results = []
+    for db in dbs:
+        for batch in (int(b) for b in args.batches.split(",")):
+            senders = args.single_senders if batch == 1 else args.batch_senders
+            print(f"… {db}: {batch} event(s)/request × {senders} senders, {args.duration:g}s", file=sys.stderr,
+                  flush=True)
+            try:
+                r = run_cell(db, batch, senders, args.duration)
+            except Exception as exc:
+                print(f"   cell failed: {exc!r}", file=sys.stderr, flush=True)
+                continue
+            results.append(r)
+            print(f"   {r['events_per_s']:.0f} events/s, req p50 {r['req_p50']:.1f} p99 {r['req_p99']:.1f} ms, "
+                  f"server CPU {r['server_cpu']:.0f}%, {r['cpu_ms_per_event']:.2f} CPU ms/event, status {r['status']}",
+                  file=sys.stderr, flush=True)
+    rows = [[r["db"], r["batch"], r["senders"], r["events_per_s"], r["requests"], r["req_p50"], r["req_p99"],
+             r["server_cpu"], round(r["cpu_ms_per_event"], 2),
+             sum(v for k, v in r["status"].items() if str(k) != "202")] for r in results]
+    text = (f"Ingest throughput (closed loop, {args.duration:g} s per cell, fresh server and database per cell, "
+            f"server on core 0, senders on core 1, no socket clients)\n\n" + md_table(HEADERS, rows) +
+            "\n\nevents/s = accepted events / wall time; req = time of one POST as the sender sees it; "
+            "CPU% of one core over the cell; errors = responses other than 202.\n")
+    print(text)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    out.with_suffix(".json").write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Alert endpoints of the read API: list, acknowledge, resolve (CONTRACT)."""
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from dashboard.actions.alerts import Actor, AlertConflict, AlertForbidden, AlertNotFound, do_acknowledge_alert, do_resolve_alert
+from dashboard.api import BadQuery, _unit_arg, api, error, services
+from dashboard.auth import api_user
+from dashboard.store.queries import alerts_in
+
+MAX_NOTE = 1000
+
+
+@api.get("/alerts")
+def get_alerts():
+    svc = services()
+    unit = _unit_arg(svc)
+    state = request.args.get("state", "active")
+    if state not in ("active", "all"):
+        raise BadQuery("state", "one of active, all")
+    alerts = alerts_in(svc.engine, tree=svc.tree, unit=unit, state=state)
+    return jsonify({"unit": unit, "state": state, "count": len(alerts), "alerts": alerts})
+
+
+def _note() -> str | None | tuple:
+    body = request.get_json(silent=True) if request.data else {}
+    if body is None or not isinstance(body, dict):
+        return error(400, 'body must be a JSON object like {"note": "..."}')
+    note = body.get("note")
+    if note is not None and not isinstance(note, str):
+        return error(422, "note must be text", [{"index": 0, "field": "note", "message": "must be a string"}])
+    if note and len(note) > MAX_NOTE:
+        return error(422, f"note too long (at most {MAX_NOTE} characters)",
+                     [{"index": 0, "field": "note", "message": f"at most {MAX_NOTE} characters"}])
+    return (note or "").strip() or None
+
+
+def _act(alert_id: int, action):
+    user = api_user()
+    if user is None:
+        return error(401, "log in (browser session with X-CSRFToken) or use HTTP Basic with a user's name and password")
+    note = _note()
+    if isinstance(note, tuple):
+        return note
+    try:
+        alert = action(services(), alert_id, Actor(user.name, user.unit), note)
+    except AlertNotFound as exc:
+        return error(404, str(exc))
+    except AlertForbidden as exc:
+        return error(403, str(exc))
+    except AlertConflict as exc:
+        return error(409, str(exc))
+    return jsonify(alert), 200
+
+
+@api.post("/alerts/<int:alert_id>/ack")
+def post_ack(alert_id: int):
+    return _act(alert_id, do_acknowledge_alert)
+
+
+@api.post("/alerts/<int:alert_id>/resolve")
+def post_resolve(alert_id: int):
+    return _act(alert_id, do_resolve_alert)
