@@ -39,9 +39,6 @@
     this.tombstones = new Map();  // ref key -> seq at close
     this.alerts = new Map();      // alert id -> alert (active ones)
     this.muted = new URLSearchParams(location.search).get("mute") === "1" || localStorage.getItem("wall-muted") === "1";
-    this.lastSeq = 0;
-    this.offsetMs = 0;            // server clock minus browser clock
-    this.lastMessageAt = null;
     this.eventsToday = 0;
     this.state = "connecting";
     this.$ = function (id) { return document.getElementById(id); };
@@ -49,80 +46,43 @@
   }
 
   Wall.prototype.t = function (key) { return (this.labels.ui && this.labels.ui[key]) || key; };
-  Wall.prototype.now = function () { return Date.now() + this.offsetMs; };
+  Wall.prototype.now = function () { return this.feed ? this.feed.now() : Date.now(); };
 
   Wall.prototype.start = function () {
     var self = this;
     var mute = this.$("wall-mute");
     if (mute) mute.addEventListener("click", function () { self.toggleMute(); });
     this.renderMute();
+    this.feed = new window.LiveFeed({
+      unit: this.cfg.unit,
+      snapshotUrl: "/api/v1/walls/" + encodeURIComponent(this.cfg.unit) + "/snapshot",
+      onSnapshot: function (snap) { self.applySnapshot(snap); },
+      onMessage: function (name, data) { self.handle(name, data); },
+      onState: function (state) { self.setState(state); },
+      onResync: function () { self.notice(self.t("Snapshot reloaded: the gap was too long to replay")); }
+    });
     this.tick();
     setInterval(function () { self.tick(); }, 1000);
-    this.loadSnapshot().then(function () { self.connect(); });
-  };
-
-  Wall.prototype.loadSnapshot = function () {
-    var self = this;
-    return fetch("/api/v1/walls/" + encodeURIComponent(this.cfg.unit) + "/snapshot", {cache: "no-store"})
-      .then(function (r) { if (!r.ok) throw new Error("snapshot " + r.status); return r.json(); })
-      .then(function (snap) { self.applySnapshot(snap); })
-      .catch(function () {
-        return new Promise(function (resolve) { setTimeout(resolve, 3000); }).then(function () { return self.loadSnapshot(); });
-      });
+    this.feed.start();
   };
 
   Wall.prototype.applySnapshot = function (snap) {
-    this.offsetMs = Date.parse(snap.server_time) - Date.now();
+    var self = this;
     this.items.forEach(function (entry) { if (entry.row) entry.row.remove(); });
     this.items.clear();
     this.tombstones.clear();
     this.$("wall-ticker").textContent = "";
-    var self = this;
     snap.items.forEach(function (item) { self.upsertItem(item); });
     snap.recent.forEach(function (m) { self.addTicker(m.name, m.data); });
     this.alerts.clear();
     (snap.alerts || []).forEach(function (a) { self.alerts.set(a.id, a); });
     this.renderBanner();
-    this.lastSeq = snap.head;
-    if (snap.recent.length) this.lastMessageAt = Date.parse(snap.recent[snap.recent.length - 1].data.received_at || snap.server_time) - this.offsetMs;
+    if (snap.recent.length) this.feed.lastMessageAt = Date.parse(snap.recent[snap.recent.length - 1].data.received_at || snap.server_time) - this.feed.offsetMs;
     this.eventsToday = snap.events_today || 0;
     this.renderCounts();
   };
 
-  Wall.prototype.connect = function () {
-    var self = this;
-    var socket = io("/live", {transports: ["websocket"], auth: {unit: this.cfg.unit, batch: true},
-                              reconnectionDelay: 1000, reconnectionDelayMax: 5000});
-    this.socket = socket;
-    socket.on("connect", function () {
-      self.setState("catching up");
-      socket.emit("resume", {after: self.lastSeq}, function (ack) {
-        if (ack && ack.resync) return self.resync();
-        self.setState("live");
-      });
-    });
-    socket.on("hello", function (hello) { self.offsetMs = Date.parse(hello.server_time) - Date.now(); });
-    socket.on("batch", function (batch) { batch.messages.forEach(function (m) { self.handle(m.name, m.data); }); });
-    socket.on("event", function (data) { self.handle("event", data); });
-    socket.on("alert", function (data) { self.handle("alert", data); });
-    socket.on("resync", function () { self.resync(); });
-    socket.on("disconnect", function () { self.setState("reconnecting"); });
-    socket.io.on("reconnect_attempt", function () { self.setState("reconnecting"); });
-  };
-
-  Wall.prototype.resync = function () {
-    var self = this;
-    this.setState("catching up");
-    this.notice(this.t("Snapshot reloaded: the gap was too long to replay"));
-    this.loadSnapshot().then(function () { self.socket.emit("resume", {after: self.lastSeq}, function () { self.setState("live"); }); });
-  };
-
   Wall.prototype.handle = function (name, data) {
-    if (!data || typeof data.seq !== "number") return;
-    if (data.seq <= this.lastSeq && this.seenRecently(data.seq)) return;
-    this.remember(data.seq);
-    this.lastSeq = Math.max(this.lastSeq, data.seq);
-    this.lastMessageAt = Date.now();
     if (name === "event") {
       this.eventsToday += 1;
       if (data.item) this.upsertItem(data.item);
@@ -133,14 +93,6 @@
     this.renderCounts();
     if (window.wallHooks) window.wallHooks.forEach(function (hook) { hook(name, data); });
   };
-
-  // Duplicates can only come from a resume overlapping live delivery: keep the recent seqs.
-  Wall.prototype.remember = function (seq) {
-    if (!this.recentSeqs) this.recentSeqs = new Set();
-    this.recentSeqs.add(seq);
-    if (this.recentSeqs.size > 4000) this.recentSeqs.delete(this.recentSeqs.values().next().value);
-  };
-  Wall.prototype.seenRecently = function (seq) { return this.recentSeqs ? this.recentSeqs.has(seq) : false; };
 
   Wall.prototype.upsertItem = function (item) {
     var key = item.kind + ":" + item.ref;
@@ -229,8 +181,8 @@
   Wall.prototype.renderBadge = function () {
     var badge = this.$("wall-connection");
     var cls = "badge badge-" + this.state.replace(" ", "-");
-    if (this.state === "live" && this.lastMessageAt) {
-      var age = (Date.now() - this.lastMessageAt) / 1000;
+    if (this.state === "live" && this.feed && this.feed.lastMessageAt) {
+      var age = (Date.now() - this.feed.lastMessageAt) / 1000;
       if (age > STALE_RED_S) cls += " stale-red"; else if (age > STALE_AMBER_S) cls += " stale-amber";
     }
     if (badge.className !== cls) badge.className = cls;
@@ -334,8 +286,9 @@
     this.$("wall-clock").textContent = pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
     this.$("wall-date").textContent = d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
     var age = this.$("wall-last-age");
-    age.textContent = this.lastMessageAt
-      ? this.t("last message") + " " + Math.floor((Date.now() - this.lastMessageAt) / 1000) + " " + this.t("s ago")
+    var last = this.feed && this.feed.lastMessageAt;
+    age.textContent = last
+      ? this.t("last message") + " " + Math.floor((Date.now() - last) / 1000) + " " + this.t("s ago")
       : this.t("no message yet");
     this.renderBadge();
     var self = this;

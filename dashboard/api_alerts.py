@@ -6,7 +6,9 @@ from flask import jsonify, request
 from dashboard.actions.alerts import Actor, AlertConflict, AlertForbidden, AlertNotFound, do_acknowledge_alert, do_resolve_alert
 from dashboard.api import BadQuery, _unit_arg, api, error, services
 from dashboard.auth import api_user
-from dashboard.store.queries import alerts_in
+from dashboard.services import utcnow
+from dashboard.store.queries import alerts_in, current_head
+from dashboard.store.serialize import iso
 
 MAX_NOTE = 1000
 
@@ -18,8 +20,10 @@ def get_alerts():
     state = request.args.get("state", "active")
     if state not in ("active", "all"):
         raise BadQuery("state", "one of active, all")
+    head = current_head(svc.engine)  # read first: a client resuming after it misses nothing
     alerts = alerts_in(svc.engine, tree=svc.tree, unit=unit, state=state)
-    return jsonify({"unit": unit, "state": state, "count": len(alerts), "alerts": alerts})
+    return jsonify({"unit": unit, "state": state, "count": len(alerts), "alerts": alerts, "head": head,
+                    "server_time": iso(utcnow())})
 
 
 def _note() -> str | None | tuple:

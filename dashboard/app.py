@@ -10,6 +10,7 @@ from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
 from dashboard.api import api, probes
+from dashboard.auth import init_auth
 from dashboard.domain.policy import Policy, default_policy, load_policy
 from dashboard.realtime.emitter import CHANNEL
 from dashboard.realtime.live import LiveNamespace
@@ -57,6 +58,9 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
                         JSON_AS_ASCII=False)
     flask.json.ensure_ascii = False
     flask.extensions["dashboard"] = services
+    init_auth(flask)
+    import dashboard.api_alerts  # noqa: F401  (adds the alert routes to the api blueprint)
+
     flask.register_blueprint(api)
     flask.register_blueprint(probes)
     _json_errors_for_api(flask)

@@ -70,3 +70,12 @@ def replay(file: str, url: str, token: str, speed: float) -> None:
     from feeds.cli import replay_file
 
     sys.exit(replay_file(file, url, token, speed) or 0)
+
+
+def _register_subcommands() -> None:
+    from dashboard.users_cli import users
+
+    main.add_command(users)
+
+
+_register_subcommands()

@@ -42,7 +42,8 @@ def _numbered(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
             except json.JSONDecodeError as exc:
                 raise ReplayError(f"{path}, line {number}: not valid JSON ({exc.msg}, column {exc.colno})") from None
             if not isinstance(value, dict):
-                raise ReplayError(f"{path}, line {number}: expected one JSON object per line, got {type(value).__name__}")
+                kind = type(value).__name__
+                raise ReplayError(f"{path}, line {number}: expected one JSON object per line, got {kind}")
             yield number, value
 
 

@@ -43,7 +43,7 @@ from feeds.sim_world import UnitLike, World
 
 # Mean events per started item with the proportions of sim_words/sim_stories
 # (measured: tests/feeds/test_simulator.py checks the realised rate against it).
-EVENTS_PER_ITEM = 6.6
+EVENTS_PER_ITEM = 6.75
 DEMO_MEDIATION_SCALE = 720.0
 # Field order of the emitted dicts (CONTRACT order; optional ones only when set).
 FIELDS = ("id", "source", "kind", "type", "ref", "unit", "occurred_at", "category", "priority",

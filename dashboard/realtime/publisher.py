@@ -59,6 +59,7 @@ class CoalescingAnnouncer:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._flushing = False  # a batch taken from _pending is being sent
         self.flushes = 0
 
     def announce(self, messages: list[dict]) -> None:
@@ -83,11 +84,14 @@ class CoalescingAnnouncer:
             self._wake.clear()
             with self._lock:
                 batch, self._pending = self._pending, []
+                self._flushing = bool(batch)
             if batch:
                 try:
                     self.flush(batch)
                 except Exception:  # a broken emit must not kill the fan-out loop
                     log.exception("fan-out of %d messages failed", len(batch))
+                finally:
+                    self._flushing = False
                 if self._interval:
                     time.sleep(self._interval)
 
@@ -110,6 +114,6 @@ class CoalescingAnnouncer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                if not self._pending:
+                if not self._pending and not self._flushing:
                     return
             time.sleep(0.01)

@@ -31,7 +31,7 @@ def test_add_reads_the_password_from_stdin(env, auth_settings):
 
 @pytest.mark.parametrize("args, stdin, message", [
     (["add", "x", "--role", "staff", "--unit", "no-such"], "long enough\n", "unknown unit 'no-such'"),
-    (["add", "x", "--role", "staff", "--unit", "bachuan"], "short\n", "shorter than 8"),
+    (["add", "x", "--role", "staff", "--unit", "bachuan"], "short\n", "password is shorter than 8"),
     (["add", "x", "--role", "staff", "--unit", "bachuan"], "", "no password on standard input"),
 ])
 def test_add_errors_are_one_line_exit_1(env, args, stdin, message):

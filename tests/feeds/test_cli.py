@@ -100,7 +100,7 @@ def test_replay_file_reports_what_stopped_it(tmp_path: Path) -> None:
     path.write_text("{oops\n")
     lines: list[str] = []
     assert replay_file(path, "http://fake", "t", client=FakeServer(), echo=lines.append) == 1
-    assert lines == [f"error: {path}, line 1: not valid JSON (Expecting property name enclosed in double quotes, column 2)"]
+    assert lines[0].startswith(f"error: {path}, line 1: not valid JSON (Expecting property name")
     rejected: list[str] = []
     path.write_text(json.dumps({"id": "a", "occurred_at": "2026-11-27T09:00:00+08:00"}) + "\n")
     assert replay_file(path, "u", "t", client=FakeServer(fail=True), echo=rejected.append) == 1

@@ -1,0 +1,97 @@
+/* LiveFeed: the browser end of the /live protocol, shared by the walls and
+ * the alert console.
+ *
+ * Loads a snapshot over HTTP, connects over a websocket, resumes after the
+ * last seq on every (re)connect, unpacks batches, drops duplicates, and
+ * reloads the snapshot when the server says the gap is too large. Callers
+ * get onSnapshot(snapshot), onMessage(name, data) and onState(state) with
+ * state one of "connecting", "catching up", "live", "reconnecting".
+ */
+(function () {
+  "use strict";
+
+  var SEEN_CAP = 5000;
+
+  function LiveFeed(opts) {
+    this.opts = opts;
+    this.floor = 0;          // every seq <= floor is covered by the snapshot or already applied in order
+    this.lastSeq = 0;
+    this.seen = new Set();   // seqs above floor already applied (live and replay can overlap)
+    this.offsetMs = 0;       // server clock minus browser clock
+    this.lastMessageAt = null;
+  }
+
+  LiveFeed.prototype.start = function () {
+    var self = this;
+    this.state("connecting");
+    return this.loadSnapshot().then(function () { self.connect(); });
+  };
+
+  LiveFeed.prototype.state = function (s) { this.current = s; if (this.opts.onState) this.opts.onState(s); };
+
+  LiveFeed.prototype.loadSnapshot = function () {
+    var self = this;
+    return fetch(this.opts.snapshotUrl, {cache: "no-store", credentials: "same-origin"})
+      .then(function (r) { if (!r.ok) throw new Error("snapshot " + r.status); return r.json(); })
+      .then(function (snap) {
+        if (snap.server_time) self.offsetMs = Date.parse(snap.server_time) - Date.now();
+        self.floor = self.lastSeq = snap.head || 0;
+        self.seen.clear();
+        self.opts.onSnapshot(snap);
+      })
+      .catch(function () {
+        return new Promise(function (resolve) { setTimeout(resolve, 3000); }).then(function () { return self.loadSnapshot(); });
+      });
+  };
+
+  LiveFeed.prototype.connect = function () {
+    var self = this;
+    var socket = io("/live", {transports: ["websocket"], auth: {unit: this.opts.unit, batch: true},
+                              reconnectionDelay: 1000, reconnectionDelayMax: 5000});
+    this.socket = socket;
+    socket.on("connect", function () { self.resume(); });
+    socket.on("hello", function (hello) { self.offsetMs = Date.parse(hello.server_time) - Date.now(); });
+    socket.on("batch", function (batch) { batch.messages.forEach(function (m) { self.accept(m.name, m.data); }); });
+    socket.on("event", function (data) { self.accept("event", data); });
+    socket.on("alert", function (data) { self.accept("alert", data); });
+    socket.on("resync", function () { self.resync(); });
+    socket.on("disconnect", function () { self.state("reconnecting"); });
+    socket.io.on("reconnect_attempt", function () { self.state("reconnecting"); });
+  };
+
+  LiveFeed.prototype.resume = function () {
+    var self = this;
+    this.state("catching up");
+    this.socket.emit("resume", {after: this.lastSeq}, function (ack) {
+      if (ack && ack.resync) return self.resync();
+      self.state("live");
+    });
+  };
+
+  LiveFeed.prototype.resync = function () {
+    var self = this;
+    this.state("catching up");
+    if (this.opts.onResync) this.opts.onResync();
+    this.loadSnapshot().then(function () { self.resume(); });
+  };
+
+  LiveFeed.prototype.accept = function (name, data) {
+    if (!data || typeof data.seq !== "number") return;
+    if (data.seq <= this.floor || this.seen.has(data.seq)) return;
+    this.seen.add(data.seq);
+    if (this.seen.size > SEEN_CAP) {
+      // Forget the oldest half: anything that old is below the floor now.
+      var sorted = Array.from(this.seen).sort(function (a, b) { return a - b; });
+      var cut = sorted[Math.floor(sorted.length / 2)];
+      this.floor = Math.max(this.floor, cut);
+      this.seen = new Set(sorted.filter(function (s) { return s > cut; }));
+    }
+    this.lastSeq = Math.max(this.lastSeq, data.seq);
+    this.lastMessageAt = Date.now();
+    this.opts.onMessage(name, data);
+  };
+
+  LiveFeed.prototype.now = function () { return Date.now() + this.offsetMs; };
+
+  window.LiveFeed = LiveFeed;
+})();
