@@ -63,6 +63,38 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def core_times() -> dict[int, tuple[int, int]]:
+    """Per core: (busy, total) jiffies from /proc/stat."""
+    out = {}
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("cpu") and line[3].isdigit():
+                name, *vals = line.split()
+                v = [int(x) for x in vals]
+                idle = v[3] + v[4]
+                out[int(name[3:])] = (sum(v[:8]) - idle, sum(v[:8]))
+    return out
+
+
+def core_busy(before: dict, after: dict) -> dict[int, float]:
+    """Percent busy per core between two core_times() readings."""
+    return {c: 100 * (after[c][0] - before[c][0]) / max(after[c][1] - before[c][1], 1) for c in after if c in before}
+
+
+def wait_quiet(threshold: float = 15.0, max_wait: float = 60.0, window: float = 1.0) -> float:
+    """The machine is shared: wait (up to max_wait s) until every core is at most
+    `threshold`% busy over `window` s. Returns the last busiest-core figure."""
+    deadline = time.monotonic() + max_wait
+    busiest = 100.0
+    while time.monotonic() < deadline:
+        t0 = core_times()
+        time.sleep(window)
+        busiest = max(core_busy(t0, core_times()).values())
+        if busiest <= threshold:
+            break
+    return busiest
+
+
 def percentile(sorted_values: list[float], p: float) -> float:
     if not sorted_values:
         return float("nan")

@@ -18,14 +18,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (OUT, TOKEN, Server, cpu_seconds, event_body, grids_of, md_table,  # noqa: E402
-                     percentile, pin_self, post_json)
+from _common import (OUT, TOKEN, Server, core_busy, core_times, cpu_seconds, event_body, grids_of,  # noqa: E402
+                     md_table, percentile, pin_self, post_json, wait_quiet)
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -110,21 +111,26 @@ def run_cell(db: str, batch: int, senders: int, duration: float) -> dict:
         for i in range(3):  # warm-up
             post_json(f"{server.url}/api/v1/events", event_body(f"warm-{uuid.uuid4().hex[:6]}", i))
         pid = server.worker_pid()
-        c0, w0 = cpu_seconds(pid), time.time()
+        wait_quiet()  # the machine is shared: start on a quiet machine
+        k0, c0, w0, me0 = core_times(), cpu_seconds(pid), time.time(), cpu_seconds(os.getpid())
         res = asyncio.run(closed_loop(server.url, batch, senders, duration, f"i{uuid.uuid4().hex[:8]}"))
-        c1, w1 = cpu_seconds(pid), time.time()
+        c1, w1, me1 = cpu_seconds(pid), time.time(), cpu_seconds(os.getpid())
+        busy = core_busy(k0, core_times())
     finally:
         server.stop()
         if pg_name:
             pg_drop(pg_name)
     res.update({"db": db, "batch": batch, "senders": senders, "duration": duration,
                 "events_per_s": res["accepted"] / res["elapsed"], "server_cpu": 100 * (c1 - c0) / (w1 - w0),
-                "cpu_ms_per_event": 1000 * (c1 - c0) / max(res["accepted"], 1)})
+                "cpu_ms_per_event": 1000 * (c1 - c0) / max(res["accepted"], 1),
+                "sender_cpu": 100 * (me1 - me0) / (w1 - w0),
+                "other_core0": max(0.0, busy.get(0, 0) - 100 * (c1 - c0) / (w1 - w0)),
+                "other_core1": max(0.0, busy.get(1, 0) - 100 * (me1 - me0) / (w1 - w0))})
     return res
 
 
 HEADERS = ["db", "events/request", "senders", "events/s accepted", "requests", "req p50 ms", "req p99 ms",
-           "server CPU%", "server CPU ms/event", "errors"]
+           "server CPU%", "server CPU ms/event", "errors", "other load core0/1 %"]
 
 
 def main() -> None:
@@ -155,15 +161,18 @@ def main() -> None:
                 continue
             results.append(r)
             print(f"   {r['events_per_s']:.0f} events/s, req p50 {r['req_p50']:.1f} p99 {r['req_p99']:.1f} ms, "
-                  f"server CPU {r['server_cpu']:.0f}%, {r['cpu_ms_per_event']:.2f} CPU ms/event, status {r['status']}",
+                  f"server CPU {r['server_cpu']:.0f}%, {r['cpu_ms_per_event']:.2f} CPU ms/event, status {r['status']}, "
+                  f"sender CPU {r['sender_cpu']:.0f}%, other load core0 {r['other_core0']:.0f}% core1 {r['other_core1']:.0f}%",
                   file=sys.stderr, flush=True)
     rows = [[r["db"], r["batch"], r["senders"], r["events_per_s"], r["requests"], r["req_p50"], r["req_p99"],
              r["server_cpu"], round(r["cpu_ms_per_event"], 2),
-             sum(v for k, v in r["status"].items() if str(k) != "202")] for r in results]
+             sum(v for k, v in r["status"].items() if str(k) != "202"),
+             f"{r['other_core0']:.0f}/{r['other_core1']:.0f}"] for r in results]
     text = (f"Ingest throughput (closed loop, {args.duration:g} s per cell, fresh server and database per cell, "
             f"server on core 0, senders on core 1, no socket clients)\n\n" + md_table(HEADERS, rows) +
             "\n\nevents/s = accepted events / wall time; req = time of one POST as the sender sees it; "
-            "CPU% of one core over the cell; errors = responses other than 202.\n")
+            "CPU% of one core over the cell; errors = responses other than 202; other load = CPU used on "
+            "core 0 / core 1 by processes the bench did not start (the machine is shared).\n")
     print(text)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

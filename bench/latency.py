@@ -29,8 +29,8 @@ from array import array
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (DISTRICT, HOST, OUT, TOKEN, Server, cpu_seconds, event_body, grids_of,  # noqa: E402
-                     md_table, percentile, pin_self, post_json, python)
+from _common import (DISTRICT, HOST, OUT, TOKEN, Server, core_busy, core_times, cpu_seconds,  # noqa: E402
+                     event_body, grids_of, md_table, percentile, pin_self, post_json, python, wait_quiet)
 
 # mode → (client asks for batches, DASHBOARD_COALESCE_MS, description)
 MODES = {
@@ -306,7 +306,7 @@ def run_cell(mode: str, n: int, rate: float, duration: float, args) -> dict:
     run = f"b{mode}{n}x{int(rate)}-{int(time.time() * 1000) % 10**8}"
     label = f"latency-{mode}-n{n}-r{int(rate)}"
     server = Server(env_extra={"DASHBOARD_COALESCE_MS": coalesce}, label=label, database_url=args.database_url,
-                    command=_server_command(args))
+                    command=_server_command(args), core=args.server_core)
     server.start()
     clients = sender = None
     try:
@@ -323,14 +323,17 @@ def run_cell(mode: str, n: int, rate: float, duration: float, args) -> dict:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         _read_line(clients, "READY", 120)
         time.sleep(1.0)  # let connects settle
+        quiet = wait_quiet(args.quiet, args.quiet_wait)  # the machine is shared: start on a quiet machine
         sender = subprocess.Popen(
             ["taskset", "-c", args.load_core, python(), __file__, "_sender", "--url", server.url, "--rate", str(rate),
              "--duration", str(duration), "--run", run, "--inflight", str(args.inflight)],
             stdout=subprocess.PIPE, text=True)
         _read_line(sender, "GO", 60)
+        k0 = core_times()
         w0, s0, c0, x0 = time.time(), cpu_seconds(spid), cpu_seconds(clients.pid), cpu_seconds(sender.pid)
         sres = json.loads(_read_line(sender, "END", duration + 120)[4:])
         w1, s1, c1, x1 = time.time(), cpu_seconds(spid), cpu_seconds(clients.pid), cpu_seconds(sender.pid)
+        busy = core_busy(k0, core_times())
         sender.wait(10)
         clients.stdin.write(f"DONE {sres['accepted']}\n")
         clients.stdin.flush()
@@ -353,6 +356,8 @@ def run_cell(mode: str, n: int, rate: float, duration: float, args) -> dict:
     lat_sorted = sorted(lat)
     expected = sres["accepted"] * n
     window = w1 - w0
+    server_cpu, client_cpu, sender_cpu = (100 * (s1 - s0) / window, 100 * (c1 - c0) / window,
+                                          100 * (x1 - x0) / window)
     return {
         "mode": mode, "desc": desc, "n": n, "rate": rate, "duration": duration, "client": args.client,
         "sent": sres["sent"], "accepted": sres["accepted"], "http_status": sres["status"],
@@ -362,8 +367,11 @@ def run_cell(mode: str, n: int, rate: float, duration: float, args) -> dict:
         "max": lat_sorted[-1] if lat_sorted else float("nan"),
         "expected": expected, "received": cres["received_unique"], "lost": expected - cres["received_unique"],
         "dup": cres["dups"], "out_of_order": cres["out_of_order"], "clients_short": cres["clients_short"],
-        "server_cpu": 100 * (s1 - s0) / window, "client_cpu": 100 * (c1 - c0) / window,
-        "sender_cpu": 100 * (x1 - x0) / window, "drain_s": w2 - w1,
+        "server_cpu": server_cpu, "client_cpu": client_cpu, "sender_cpu": sender_cpu, "drain_s": w2 - w1,
+        "quiet_before": quiet,
+        # CPU used on each core by processes other than ours (the machine is shared)
+        "other_core0": max(0.0, busy.get(int(args.server_core), 0) - server_cpu),
+        "other_core1": max(0.0, busy.get(int(args.load_core), 0) - client_cpu - sender_cpu),
         "server_cpu_drain": 100 * (s2 - s1) / max(w2 - w1, 1e-6),
         "last_rx_after_send_s": max(0.0, cres["last_rx"] - w1) if cres["last_rx"] else None,
     }
@@ -377,7 +385,7 @@ def _server_command(args) -> list[str] | None:
 
 
 HEADERS = ["mode", "N", "R", "p50 ms", "p95 ms", "p99 ms", "max ms", "lost", "dup", "server CPU%",
-           "client CPU%", "accepted/s", "goal"]
+           "client CPU%", "accepted/s", "other load core0/1 %", "goal"]
 
 
 def goal_for(n: int) -> float | None:
@@ -389,7 +397,8 @@ def row(r: dict) -> list:
     ok = "—" if goal is None else ("met" if r["p99"] <= goal and r["lost"] == 0 and r["dup"] == 0
                                     else f"MISSED (p99 ≤ {goal:.0f})")
     return [f"{r['mode']}: {r['desc']}", r["n"], int(r["rate"]), r["p50"], r["p95"], r["p99"], r["max"], r["lost"],
-            r["dup"], r["server_cpu"], r["client_cpu"], r["accepted_per_s"], ok]
+            r["dup"], r["server_cpu"], r["client_cpu"], r["accepted_per_s"],
+            f"{r['other_core0']:.0f}/{r['other_core1']:.0f}", ok]
 
 
 def main() -> None:
@@ -427,6 +436,9 @@ def main() -> None:
     p.add_argument("--idle", type=float, default=5, help="stop draining after this many s without a message")
     p.add_argument("--max-drain", type=float, default=60, help="max s to wait for the backlog after sending")
     p.add_argument("--load-core", default="1")
+    p.add_argument("--server-core", default="0")
+    p.add_argument("--quiet", type=float, default=15, help="wait until every core is below this %% busy ...")
+    p.add_argument("--quiet-wait", type=float, default=60, help="... for at most this many s before each cell")
     p.add_argument("--out", default=str(OUT / "latency.md"))
     args = p.parse_args()
     try:
@@ -449,13 +461,15 @@ def main() -> None:
         print(f"   p50 {r['p50']:.1f} p99 {r['p99']:.1f} max {r['max']:.0f} ms, lost {r['lost']}, dup {r['dup']}, "
               f"server {r['server_cpu']:.0f}% client {r['client_cpu']:.0f}% sender {r['sender_cpu']:.0f}%, "
               f"accepted {r['accepted']}/{r['sent']} ({r['accepted_per_s']:.0f}/s), req p99 {r['req_p99_ms']:.0f} ms, "
-              f"drain {r['drain_s']:.1f}s", file=sys.stderr, flush=True)
+              f"drain {r['drain_s']:.1f}s, other load core0 {r['other_core0']:.0f}% core1 {r['other_core1']:.0f}%", file=sys.stderr, flush=True)
 
     header = (f"Push latency, POST → client receipt ({args.client} client, server `{args.server}`, "
               f"D = {args.duration:g} s per cell, server on core 0, clients + sender on core 1)\n\n")
     table = md_table(HEADERS, [row(r) for r in results])
     notes = ("\n\nlost = N × accepted − unique events received; dup = events received more than once per client; "
-             "CPU% is of one core over the sending window (100 = the core is saturated).\n")
+             "CPU% is of one core over the sending window (100 = the core is saturated); other load = CPU that "
+             "processes not started by the bench used on the server core / the load core in that window "
+             "(the machine is shared).\n")
     text = header + table + notes
     print(text)
     out = Path(args.out)

@@ -5,7 +5,7 @@ from flask import jsonify, request
 
 from dashboard.actions.alerts import Actor, AlertConflict, AlertForbidden, AlertNotFound, do_acknowledge_alert, do_resolve_alert
 from dashboard.api import BadQuery, _unit_arg, api, error, services
-from dashboard.auth import api_user
+from dashboard.auth import api_auth_error, api_user
 from dashboard.services import utcnow
 from dashboard.store.queries import alerts_in, current_head
 from dashboard.store.serialize import iso
@@ -42,7 +42,7 @@ def _note() -> str | None | tuple:
 def _act(alert_id: int, action):
     user = api_user()
     if user is None:
-        return error(401, "log in (browser session with X-CSRFToken) or use HTTP Basic with a user's name and password")
+        return error(401, api_auth_error())
     note = _note()
     if isinstance(note, tuple):
         return note

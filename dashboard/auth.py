@@ -242,8 +242,11 @@ def _render_login(form: LoginForm, _: Translator, next_path: str, error: str | N
     form.name.label.text = _("User name")
     form.password.label.text = _("Password")
     other = "en" if _.lang == "zh" else "zh"
+    user = session_user()
+    node = current_app.extensions["dashboard"].tree.get(user.unit) if user is not None else None
+    unit_label = (node.name if _.lang == "zh" else node.name_en) if node is not None else (user.unit if user else "")
     return render_template(
-        "login.html", form=form, _=_, error=error, next_path=next_path, user=session_user(),
+        "login.html", form=form, _=_, error=error, next_path=next_path, user=user, unit_label=unit_label,
         role_label=lambda role: _(ROLE_LABELS.get(role, role)),
         html_lang="zh-CN" if _.lang == "zh" else "en",
         other_lang=other, other_lang_label="English" if other == "en" else "中文",

@@ -37,13 +37,17 @@ def init_db() -> None:
 @click.option("--demo/--no-demo", default=None, help="Run the built-in simulator (DASHBOARD_DEMO).")
 def run(host: str | None, port: int | None, demo: bool | None) -> None:
     """Serve the app (HTTP, Socket.IO and the walls) in this process."""
+    from dashboard.domain.policy import PolicyError
     from dashboard.server import serve
 
     settings = _settings()
     changes = {k: v for k, v in {"host": host, "port": port, "demo": demo}.items() if v is not None}
     if changes.get("demo") and not settings.ingest_tokens:
         changes["ingest_tokens"] = (DEMO_TOKEN,)
-    serve(settings.with_(**changes))
+    try:
+        serve(settings.with_(**changes))
+    except PolicyError as exc:
+        raise click.ClickException(f"policy not loaded, server not started: {exc}") from None
 
 
 @main.command()

@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from tests.helpers import OUTPUT_DIR, ROOT, TOKEN, free_port
+from tests.helpers import OUTPUT_DIR, QUIET_POLICY, ROOT, TOKEN, free_port
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 CHROMIUM = os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium")
@@ -181,11 +181,20 @@ def sqlite_url(tmp_path, _seeded_sqlite) -> str:
 
 # --- apps in this process --------------------------------------------------------
 
+@pytest.fixture(scope="session")
+def quiet_policy(tmp_path_factory) -> str:
+    """A policy file under which no deadline falls due and no surge fires (helpers.QUIET_POLICY)."""
+    path = tmp_path_factory.mktemp("policy") / "quiet.yaml"
+    path.write_text(QUIET_POLICY)
+    return str(path)
+
+
 @pytest.fixture
-def app_factory(tmp_path) -> Iterator[Callable[..., object]]:
+def app_factory(tmp_path, quiet_policy) -> Iterator[Callable[..., object]]:
     """`make(database_url, **env)` → a seeded `App` in threading mode.
 
-    `env` adds DASHBOARD_* variables (e.g. DASHBOARD_COALESCE_MS="0")."""
+    `env` adds DASHBOARD_* variables (e.g. DASHBOARD_COALESCE_MS="0"); the
+    quiet policy is the default (DASHBOARD_POLICY_FILE="" for the bundled one)."""
     from dashboard.app import create_app
     from dashboard.bootstrap import init_database
     from dashboard.settings import Settings
@@ -199,6 +208,7 @@ def app_factory(tmp_path) -> Iterator[Callable[..., object]]:
             "DASHBOARD_INGEST_TOKENS": f"{TOKEN},second-token",
             "DASHBOARD_DEMO": "0",
             "DASHBOARD_SCHEDULER": "0",
+            "DASHBOARD_POLICY_FILE": quiet_policy,
         }
         values.update(env)
         settings = Settings.from_env(values)
@@ -258,13 +268,14 @@ def _stop(proc: subprocess.Popen, timeout: float = 10.0) -> None:
 
 
 @pytest.fixture
-def live_server(request, tmp_path) -> Iterator[Callable[..., LiveServer]]:
+def live_server(request, tmp_path, quiet_policy) -> Iterator[Callable[..., LiveServer]]:
     """`start(name="a", env={...}, database_url=None, redis_url=None)` → a running
     `python -m dashboard run` on a free port (gevent), ready (GET /readyz → 200).
 
     Each server gets its own var dir (secret key, default SQLite file) under
     the test's tmp dir; its output goes to `<name>.log` there and is attached to
-    the report when the test fails."""
+    the report when the test fails. By default the quiet policy is in force
+    and the deadline sweep is off (DASHBOARD_SCHEDULER=0); `env` overrides."""
     import requests
 
     servers: list[LiveServer] = []
@@ -280,6 +291,8 @@ def live_server(request, tmp_path) -> Iterator[Callable[..., LiveServer]]:
             "DASHBOARD_VAR_DIR": str(var),
             "DASHBOARD_INGEST_TOKENS": TOKEN,
             "DASHBOARD_DEMO": "0",
+            "DASHBOARD_SCHEDULER": "0",
+            "DASHBOARD_POLICY_FILE": quiet_policy,
             "PYTHONUNBUFFERED": "1",
         })
         if database_url:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from types import SimpleNamespace
+
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from dashboard.domain.escalation import ACTIVE, AlertClock, Step, holder_level, next_check_at
@@ -75,33 +76,56 @@ def record_change(session: Session, svc: Services, seqs: SeqBlock, alert: Alert,
     out.append({"name": "alert", "seq": seq, "unit": alert.unit, "data": payload})
 
 
-def raise_alert(session: Session, svc: Services, seqs: SeqBlock, *, subject: str, stage: str, cycle: int,
-                item: dict, start_level: str, reason: str, due_at: datetime | None, budget: dict,
-                now: datetime, out: list[dict]) -> Alert | None:
-    """Insert the alert unless (subject, stage, cycle) exists already; None if it did."""
-    exists = session.exec(select(Alert.id).where(Alert.subject == subject, Alert.stage == stage,
-                                                 Alert.cycle == cycle)).first()
-    if exists is not None:
-        return None
+def new_alert(svc: Services, *, subject: str, stage: str, cycle: int, item: dict, start_level: str, reason: str,
+              due_at: datetime | None, budget: dict, now: datetime) -> dict:
+    """The row of an alert about to be raised, as plain values."""
     unit = item["unit"]
     level = holder_level(svc.tree.nodes[unit].level, start_level)
-    alert = Alert(subject=subject, stage=stage, cycle=cycle, kind=item["kind"], ref=item["ref"], unit=unit,
-                  level=level, holder=holder_unit(svc.tree, unit, level), state="raised", reason=reason,
-                  category=item.get("category"), priority=item.get("priority"), title=item.get("title"),
-                  due_at=due_at, raised_at=now, level_since=now,
-                  escalate_after_s=int(parse_duration(budget["escalate_after"]).total_seconds()),
-                  ack_timeout_s=int(parse_duration(budget["ack_timeout"]).total_seconds()),
-                  last_seq=0, **svc.tree.scope(unit))
-    alert.next_check_at = next_check_at(clock_of(alert))
-    try:
-        with session.begin_nested():  # a concurrent writer may have won: the unique key decides
-            session.add(alert)
-            session.flush()
-    except IntegrityError:
-        return None
-    record_change(session, svc, seqs, alert, action="raised", from_level=None, actor=SYSTEM, note=None,
-                  now=now, out=out)
-    return alert
+    row = dict(subject=subject, stage=stage, cycle=cycle, kind=item["kind"], ref=item["ref"], unit=unit,
+               level=level, holder=holder_unit(svc.tree, unit, level), state="raised", active=True, reason=reason,
+               category=item.get("category"), priority=item.get("priority"), title=item.get("title"),
+               due_at=due_at, raised_at=now, level_since=now, version=1,
+               escalate_after_s=int(parse_duration(budget["escalate_after"]).total_seconds()),
+               ack_timeout_s=int(parse_duration(budget["ack_timeout"]).total_seconds()),
+               acked_at=None, acked_by=None, ack_note=None, resolved_at=None, resolved_by=None, resolve_note=None,
+               **svc.tree.scope(unit))
+    clock = AlertClock(state="raised", level=level, level_since=now, acked_at=None,
+                       escalate_after=timedelta(seconds=row["escalate_after_s"]),
+                       ack_timeout=timedelta(seconds=row["ack_timeout_s"]))
+    row["next_check_at"] = next_check_at(clock)
+    return row
+
+
+def raise_alerts(session: Session, svc: Services, seqs: SeqBlock, rows: list[dict], *, now: datetime,
+                 out: list[dict]) -> int:
+    """Insert the alerts whose (subject, stage, cycle) does not exist yet, in bulk.
+    Runs under the seq lock, so the existence check cannot race; the unique
+    key stays as the last guard (a violation rolls the whole pass back)."""
+    if not rows:
+        return 0
+    subjects = list({r["subject"] for r in rows})
+    existing: set[tuple] = set()
+    for start in range(0, len(subjects), 400):
+        existing.update(session.execute(select(Alert.subject, Alert.stage, Alert.cycle)
+                                        .where(col(Alert.subject).in_(subjects[start:start + 400]))).all())
+    fresh = [r for r in rows if (r["subject"], r["stage"], r["cycle"]) not in existing]
+    if not fresh:
+        return 0
+    for r in fresh:
+        r["last_seq"] = seqs.next()
+    ids = session.execute(insert(Alert).returning(Alert.id, sort_by_parameter_order=True), fresh).scalars().all()
+    logs, messages = [], []
+    for alert_id, r in zip(ids, fresh):
+        view = SimpleNamespace(id=alert_id, **r)
+        payload = alert_payload(view, action="raised", actor=SYSTEM.name, note=None)
+        logs.append(dict(alert_id=alert_id, seq=r["last_seq"], at=now, action="raised", from_level=None,
+                         to_level=r["level"], actor=SYSTEM.name, note=None))
+        messages.append(dict(seq=r["last_seq"], name="alert", unit=r["unit"], created_at=now, payload=payload,
+                             **svc.tree.scope(r["unit"])))
+        out.append({"name": "alert", "seq": r["last_seq"], "unit": r["unit"], "data": payload})
+    session.execute(insert(AlertLog), logs)
+    session.execute(insert(Message), messages)
+    return len(fresh)
 
 
 def _compare_and_set(session: Session, alert: Alert, **values) -> bool:

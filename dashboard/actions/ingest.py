@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import tuple_
 from sqlmodel import Session, col, func, select
 
-from dashboard.actions.alerts import raise_alert, resolve_for_item
+from dashboard.actions.alerts import new_alert, raise_alerts, resolve_for_item
 from dashboard.domain.clocks import compute_deadlines, cycle_of, freeze_budget, newly_met, next_due
 from dashboard.domain.events import EventIn, Problem
 from dashboard.domain.lifecycle import ItemState, LifecycleError, apply_event
@@ -191,9 +191,10 @@ def _check_surge(session: Session, svc: Services, seqs: SeqBlock, ev: EventIn, i
               "ack_timeout": format_duration(policy.ack_timeout)}
     summary = {"kind": "incident", "ref": ev.ref, "unit": ev.unit, "category": ev.category,
                "priority": ev.priority, "title": ev.title}
-    raise_alert(session, svc, seqs, subject=subject, stage="surge", cycle=int(cycle), item=summary,
-                start_level="district", reason=f"surge: {count} {ev.category} incidents within {format_duration(policy.surge_window)}",
-                due_at=None, budget=budget, now=now, out=out)
+    reason = f"surge: {count} {ev.category} incidents within {format_duration(policy.surge_window)}"
+    alert = new_alert(svc, subject=subject, stage="surge", cycle=int(cycle), item=summary, start_level="district",
+                      reason=reason, due_at=None, budget=budget, now=now)
+    raise_alerts(session, svc, seqs, [alert], now=now, out=out)
 
 
 def _event_row(svc: Services, ev: EventIn, seq: int, now: datetime) -> Event:

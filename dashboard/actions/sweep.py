@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
-from dashboard.actions.alerts import apply_step, clock_of, raise_alert
+from dashboard.actions.alerts import apply_step, clock_of, new_alert, raise_alerts
 from dashboard.domain.clocks import alert_key, cycle_of, next_due, overdue
 from dashboard.domain.escalation import step
 from dashboard.domain.lifecycle import ItemState
@@ -39,11 +40,13 @@ def reason_for(kind: str, stage: str) -> str:
 
 
 def has_work(session: Session, now: datetime) -> bool:
-    """Two indexed probes; the common case (nothing due) ends here without a lock."""
-    item = session.exec(select(Item.id).where(col(Item.next_due) <= now).limit(1)).first()
+    """Two indexed probes; the common case (nothing due) ends here without a lock.
+    ORDER BY makes PostgreSQL walk the index even when its statistics are stale."""
+    item = session.exec(select(Item.id).where(col(Item.next_due) <= now).order_by(col(Item.next_due)).limit(1)).first()
     if item is not None:
         return True
-    return session.exec(select(Alert.id).where(col(Alert.next_check_at) <= now).limit(1)).first() is not None
+    return session.exec(select(Alert.id).where(col(Alert.next_check_at) <= now)
+                        .order_by(col(Alert.next_check_at)).limit(1)).first() is not None
 
 
 def do_sweep(svc: Services, now: datetime | None = None) -> SweepResult:
@@ -55,9 +58,7 @@ def do_sweep(svc: Services, now: datetime | None = None) -> SweepResult:
     out: list[dict] = []
     with Session(svc.engine, expire_on_commit=False) as session:
         seqs = SeqBlock(session)
-        for item in session.exec(select(Item).where(col(Item.next_due) <= now)
-                                 .order_by(col(Item.next_due)).limit(PAGE)).all():
-            result.raised += _raise_overdue(session, svc, seqs, item, now, out)
+        result.raised = _raise_overdue(session, svc, seqs, now, out)
         for alert in session.exec(select(Alert).where(col(Alert.next_check_at) <= now)
                                   .order_by(col(Alert.next_check_at)).limit(PAGE)).all():
             move = step(clock_of(alert), now)
@@ -70,25 +71,35 @@ def do_sweep(svc: Services, now: datetime | None = None) -> SweepResult:
     return result
 
 
-def _raise_overdue(session: Session, svc: Services, seqs: SeqBlock, item: Item, now: datetime,
-                   out: list[dict]) -> int:
-    data = dict(item.state)
-    state = ItemState.from_dict(data)
-    deadlines, budget = data.get("deadlines", {}), data.get("budget", {})
-    alerted, cycle = set(data.get("alerted", [])), cycle_of(state)
-    raised = 0
-    summary = {"kind": item.kind, "ref": item.ref, "unit": item.unit, "category": item.category,
-               "priority": item.priority, "title": item.title}
-    for stage in overdue(deadlines, alerted, cycle, now):
-        start = budget.get("start_level") or "community"
-        alert = raise_alert(session, svc, seqs, subject=f"{item.kind}:{item.ref}", stage=stage, cycle=cycle,
-                            item=summary, start_level=start, reason=reason_for(item.kind, stage),
-                            due_at=datetime.fromisoformat(deadlines[stage]["due"].replace("Z", "+00:00")),
-                            budget=budget, now=now, out=out)
-        alerted.add(alert_key(stage, cycle))
-        raised += alert is not None
-    data["alerted"] = sorted(alerted)
-    item.state = data
-    item.next_due = next_due(deadlines, alerted, cycle) if item.is_open else None
-    session.add(item)
+_ITEM_COLUMNS = (Item.id, Item.kind, Item.ref, Item.unit, Item.category, Item.priority, Item.title, Item.state)
+
+
+def _raise_overdue(session: Session, svc: Services, seqs: SeqBlock, now: datetime, out: list[dict]) -> int:
+    """Alerts for every overdue stage of a page of items, then each item's next_due."""
+    items = session.execute(select(*_ITEM_COLUMNS).where(col(Item.next_due) <= now)
+                            .order_by(col(Item.next_due)).limit(PAGE)).all()
+    alerts, updates = [], []
+    for row in items:
+        data = dict(row.state)
+        deadlines, budget = data.get("deadlines", {}), data.get("budget", {})
+        alerted, cycle = set(data.get("alerted", [])), cycle_of(ItemState.from_dict(data))
+        summary = {"kind": row.kind, "ref": row.ref, "unit": row.unit, "category": row.category,
+                   "priority": row.priority, "title": row.title}
+        for stage in overdue(deadlines, alerted, cycle, now):
+            alerts.append(new_alert(svc, subject=f"{row.kind}:{row.ref}", stage=stage, cycle=cycle, item=summary,
+                                    start_level=budget.get("start_level") or "community",
+                                    reason=reason_for(row.kind, stage), due_at=_parse(deadlines[stage]["due"]),
+                                    budget=budget, now=now))
+            alerted.add(alert_key(stage, cycle))
+        data["alerted"] = sorted(alerted)
+        updates.append({"_id": row.id, "_state": data, "_next_due": next_due(deadlines, alerted, cycle)})
+    raised = raise_alerts(session, svc, seqs, alerts, now=now, out=out)
+    if updates:
+        table = Item.__table__  # Core executemany: no ORM objects for a bulk state change
+        session.execute(update(table).where(table.c.id == bindparam("_id"))
+                        .values(state=bindparam("_state"), next_due=bindparam("_next_due")), updates)
     return raised
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -2,6 +2,7 @@
 with `init_auth` applied, three users at three levels, and test-only routes."""
 from __future__ import annotations
 
+import shutil
 from typing import Iterator
 
 import pytest
@@ -25,20 +26,43 @@ USERS = {
 }
 
 
-@pytest.fixture
-def auth_settings(tmp_path):
-    from dashboard.bootstrap import init_database
+def _settings(tmp_dir):
     from dashboard.settings import Settings
 
-    settings = Settings.from_env({
-        "DASHBOARD_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
-        "DASHBOARD_VAR_DIR": str(tmp_path),
+    return Settings.from_env({
+        "DASHBOARD_DATABASE_URL": f"sqlite:///{tmp_dir / 'db.sqlite'}",
+        "DASHBOARD_VAR_DIR": str(tmp_dir),
         "DASHBOARD_INGEST_TOKENS": "t",
         "DASHBOARD_DEMO": "0",
         "DASHBOARD_SCHEDULER": "0",
     })
+
+
+@pytest.fixture(scope="session")
+def _seeded_db(tmp_path_factory):
+    """The default hierarchy plus USERS, built once (scrypt is slow on purpose); each test gets a copy."""
+    from dashboard.bootstrap import init_database
+    from dashboard.store.db import make_engine
+
+    template = tmp_path_factory.mktemp("auth-template")
+    settings = _settings(template)
     init_database(settings)
-    return settings
+    engine = make_engine(settings.database_url)
+    try:
+        for name, (role, unit) in USERS.items():
+            add_user(engine, name=name, password=PASSWORD, role=role, unit=unit)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        engine.dispose()
+    return template / "db.sqlite"
+
+
+@pytest.fixture
+def auth_settings(_seeded_db, tmp_path):
+    """Settings of a fresh copy of the seeded database (units and USERS), as `init_database` leaves it."""
+    shutil.copyfile(_seeded_db, tmp_path / "db.sqlite")
+    return _settings(tmp_path)
 
 
 @pytest.fixture
@@ -59,8 +83,6 @@ def auth_app(auth_settings) -> Iterator[object]:
     def _test_form():
         return "ok"
 
-    for name, (role, unit) in USERS.items():
-        add_user(app.services.engine, name=name, password=PASSWORD, role=role, unit=unit)
     try:
         yield app
     finally:

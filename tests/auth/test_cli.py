@@ -53,10 +53,19 @@ def test_bad_role_is_a_usage_error(env):
 
 
 def test_list(env):
-    assert "no users" in run(env, ["list"]).output
     run(env, ["add", "zhao", "--role", "duty", "--unit", "bachuan"], input="long enough\n")
     r = run(env, ["list"])
-    assert r.exit_code == 0 and r.output.startswith("zhao\tduty\tbachuan\tactive\t")
+    assert r.exit_code == 0
+    lines = r.output.splitlines()
+    assert [line.split("\t")[0] for line in lines] == sorted(["zhao", "street-staff", "district-admin", "社区值班员"])
+    assert "zhao\tduty\tbachuan\tactive\t" in r.output
+
+
+def test_list_on_an_empty_database(tmp_path):
+    empty = {"DASHBOARD_DATABASE_URL": f"sqlite:///{tmp_path / 'empty' / 'db.sqlite'}",
+             "DASHBOARD_VAR_DIR": str(tmp_path / "empty")}
+    r = run(empty, ["list"])
+    assert r.exit_code == 0 and "no users" in r.output
 
 
 def test_help(env):

@@ -96,7 +96,7 @@ def test_session_cookie_is_httponly_lax_and_ends_with_the_browser(web):
 def test_login_page_when_logged_in_offers_logout(web):
     log_in(web)
     html = web.get("/login").get_data(as_text=True)
-    assert "当前用户" in html and "社区值班员" in html and "退出登录" in html and "值班员" in html
+    assert "当前用户" in html and "社区值班员" in html and "退出登录" in html and "值班员" in html and "正街社区" in html
 
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "http://evil.example/", "https://evil.example",

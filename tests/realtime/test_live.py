@@ -73,6 +73,7 @@ def sockets(app):
     opened: list[Socket] = []
 
     def connect(unit: str, batch: bool = False) -> Socket:
+        app.announcer.drain()  # what was posted before is not delivered live after the connect
         s = Socket(app, unit, batch)
         opened.append(s)
         return s
@@ -251,3 +252,32 @@ def test_disconnected_clients_get_nothing_more(app, client, sockets):
     post(client, incident())
     app.announcer.drain()
     wait_for(lambda: app.announcer.flushes >= 2, 2, "the second flush")
+
+
+def test_alert_messages_go_to_the_same_rooms_as_events(app_factory, db_url):
+    """With the bundled policy, a third `parking` report in one grid within the
+    hour raises a surge alert: an `alert` message for the grid and its ancestors."""
+    app = app_factory(db_url, DASHBOARD_COALESCE_MS="0", DASHBOARD_POLICY_FILE="")
+    client = app.flask.test_client()
+    sockets = {u: Socket(app, u) for u in (DISTRICT, STREET, COMMUNITY, GRID, SIBLING_COMMUNITY, OTHER_STREET)}
+    batched = Socket(app, COMMUNITY, batch=True)
+    try:
+        seqs = post(client, [incident(unit=GRID, category="parking") for _ in range(3)])
+        stream = client.get(f"/api/v1/stream?unit={DISTRICT}").get_json()["messages"]
+        alerts = [m for m in stream if m["name"] == "alert"]
+        assert len(alerts) == 1, stream
+        alert = alerts[0]["data"]
+        assert alert["seq"] > seqs[-1] and alert["state"] == "raised"
+        assert alert["unit"] == GRID and alert["level"] == "district"
+        assert {"id", "seq", "state", "level", "unit", "ref", "reason", "due_at"} <= set(alert)
+        for unit in (DISTRICT, STREET, COMMUNITY, GRID):
+            got = sockets[unit].messages()
+            assert [m["name"] for m in got].count("alert") == 1, unit
+            assert [m for m in got if m["name"] == "alert"][0]["data"] == alert
+            assert [m["data"]["seq"] for m in got] == [m["seq"] for m in stream]
+        assert batched.messages() == sockets[COMMUNITY].messages()
+        for unit in (SIBLING_COMMUNITY, OTHER_STREET):
+            assert sockets[unit].messages() == [], unit
+    finally:
+        for s in [*sockets.values(), batched]:
+            s.disconnect()
