@@ -20,6 +20,7 @@ def _settings() -> Settings:
 def main() -> None:
     """Social-governance command-centre dashboard."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per sweep tick is noise
 
 
 @main.command("init-db")

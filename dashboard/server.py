@@ -30,17 +30,20 @@ def start_demo_simulator(app, period: float = 0.5) -> threading.Thread:
     """Feed simulated events straight into the ingest action (same path as the API, minus HTTP)."""
     from dashboard.actions.ingest import IngestRejected, do_ingest_events
     from dashboard.domain.events import parse_batch
-    from feeds.simulator import Simulator
+    from feeds.simulator import DEMO_MEDIATION_SCALE, Simulator, run_prefix
 
     svc = app.services
+    now = svc.clock()
+    # A fresh prefix per start (restarts must not collide with stored ids); one
+    # hour of back-dated history so the wall opens on a lived-in day.
     sim = Simulator(list(svc.tree.nodes.values()), seed=int(time.time()), rate=svc.settings.simulator_rate,
-                    source_prefix=f"demo-{int(time.time())}")
+                    source_prefix=run_prefix(now), mediation_scale=DEMO_MEDIATION_SCALE, warmup=3600)
 
     def loop() -> None:
         while True:
             raw = sim.tick(svc.clock())
-            if raw:
-                events, problems = parse_batch(raw)
+            for start in range(0, len(raw), 500):
+                events, problems = parse_batch(raw[start:start + 500])
                 try:
                     if problems:
                         raise IngestRejected(problems)

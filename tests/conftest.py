@@ -243,6 +243,23 @@ class LiveServer:
         self.name, self.port, self.proc, self.log_path, self.env = name, port, proc, log_path, env
         self.url = f"http://127.0.0.1:{port}"
 
+    def wait_ready(self, timeout: float = 60.0) -> "LiveServer":
+        import requests
+
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                pytest.fail(f"server {self.name} exited with {self.proc.returncode} before it was ready:\n"
+                            f"{self.log_text()}", pytrace=False)
+            try:
+                if requests.get(self.url + "/readyz", timeout=2).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server {self.name} not ready within {timeout}s:\n{self.log_text()}", pytrace=False)
+            time.sleep(0.1)
+
     def log_text(self) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-20000:]
@@ -274,15 +291,15 @@ def live_server(request, tmp_path, quiet_policy) -> Iterator[Callable[..., LiveS
 
     Each server gets its own var dir (secret key, default SQLite file) under
     the test's tmp dir; its output goes to `<name>.log` there and is attached to
-    the report when the test fails. By default the quiet policy is in force
+    the report when the test fails. Servers sharing one database: seed it
+    first (`init_database`) to start them side by side. By default the quiet policy is in force
     and the deadline sweep is off (DASHBOARD_SCHEDULER=0); `env` overrides."""
-    import requests
-
     servers: list[LiveServer] = []
     request.node._live_servers = servers
 
     def start(name: str = "server", env: dict | None = None, *, database_url: str | None = None,
-              redis_url: str | None = None, timeout: float = 60.0) -> LiveServer:
+              redis_url: str | None = None, wait: bool = True) -> LiveServer:
+        """wait=False: return at once (call `.wait_ready()`), to start several side by side."""
         port = free_port()
         var = tmp_path / name / "var"
         var.mkdir(parents=True, exist_ok=True)
@@ -307,19 +324,7 @@ def live_server(request, tmp_path, quiet_policy) -> Iterator[Callable[..., LiveS
                                     cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
         server = LiveServer(name, port, proc, log_path, full_env)
         servers.append(server)
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server {name} exited with {proc.returncode} before it was ready:\n{server.log_text()}",
-                            pytrace=False)
-            try:
-                if requests.get(server.url + "/readyz", timeout=2).status_code == 200:
-                    return server
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server {name} not ready within {timeout}s:\n{server.log_text()}", pytrace=False)
-            time.sleep(0.1)
+        return server.wait_ready() if wait else server
 
     yield start
     for server in servers:

@@ -19,18 +19,24 @@ CHANNEL = "dashboard"  # dashboard.realtime.emitter.CHANNEL
 
 @pytest.fixture(params=["postgresql", "sqlite"])
 def shared_db(request, tmp_path) -> str:
+    """One database for both servers, seeded here so they can start side by side."""
+    from dashboard.bootstrap import init_database
+    from dashboard.settings import Settings
+
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'shared.db'}"
-    return request.getfixturevalue("pg_databases").create("fanout")
+        url = f"sqlite:///{tmp_path / 'shared.db'}"
+    else:
+        url = request.getfixturevalue("pg_databases").create("fanout")
+    init_database(Settings.from_env({"DASHBOARD_DATABASE_URL": url, "DASHBOARD_VAR_DIR": str(tmp_path / "seed")}))
+    return url
 
 
 @pytest.fixture
 def pair(live_server, redis_url, shared_db):
-    """Servers A and B on one database and one Redis (started one after the other:
-    each creates the schema and seeds the units on start)."""
-    a = live_server("a", database_url=shared_db, redis_url=redis_url)
-    b = live_server("b", database_url=shared_db, redis_url=redis_url)
-    return a, b
+    """Servers A and B on one database and one Redis."""
+    a = live_server("a", database_url=shared_db, redis_url=redis_url, wait=False)
+    b = live_server("b", database_url=shared_db, redis_url=redis_url, wait=False)
+    return a.wait_ready(), b.wait_ready()
 
 
 @pytest.fixture
@@ -91,18 +97,27 @@ def test_an_event_posted_to_a_reaches_a_client_of_b(pair, clients, redis_url):
     assert on_b.seqs() == [seq, later]
 
 
-def test_both_servers_deliver_in_the_same_order(pair, clients, redis_url):
+def test_events_posted_to_either_server_reach_clients_of_both(pair, clients, redis_url):
+    """Each client gets every message of its subtree exactly once, and the
+    messages of one server in seq order. (Across servers the live order is
+    the order of arrival through Redis; `resume` and the stream are in seq order.)"""
     a, b = pair
-    on_a, on_b = clients(a.url, STREET), clients(b.url, STREET)
+    on_a, on_b = clients(a.url, STREET), clients(b.url, STREET, batch=True)
     wait_subscribed(redis_url, 2)
-    seqs = []
+    mine: dict[str, list[int]] = {"a": [], "b": []}
     for i in range(6):
-        seqs += post(a if i % 2 else b, [incident(), incident(unit="nancheng-longcheng-g01")])
-    mine = [s for s in seqs if s % 2 == 1]  # the bachuan one of each pair comes first
-    on_a.wait_seqs(mine)
-    on_b.wait_seqs(mine)
-    assert on_a.seqs() == mine
-    assert on_b.seqs() == mine
+        origin = a if i % 2 else b
+        here, elsewhere = post(origin, [incident(), incident(unit="nancheng-longcheng-g01")])
+        mine[origin.name].append(here)
+    every = sorted(mine["a"] + mine["b"])
+    for c in (on_a, on_b):
+        c.wait_seqs(every)
+        got = c.seqs()
+        assert sorted(got) == every, got  # nothing twice, nothing from the other street
+        for origin in ("a", "b"):
+            assert [q for q in got if q in mine[origin]] == mine[origin], (origin, got)
+    stream = requests.get(f"{b.url}/api/v1/stream?unit={STREET}&after=0", timeout=10).json()["messages"]
+    assert [m["seq"] for m in stream] == every
 
 
 def test_a_third_process_announces_to_clients_of_both(pair, clients, redis_url, shared_db):
