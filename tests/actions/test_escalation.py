@@ -14,6 +14,7 @@ from dashboard.actions.ingest import do_ingest_events
 from dashboard.actions.sweep import do_sweep
 from dashboard.bootstrap import init_database
 from dashboard.domain.events import EventIn
+from dashboard.domain.messages import check_message
 from dashboard.domain.policy import parse_policy
 from dashboard.services import Services
 from dashboard.settings import Settings
@@ -40,10 +41,15 @@ surge: {window: 1h, count: 3}
 
 
 class Recorder:
+    """Collects announced messages, checking each against its wire schema."""
+
     def __init__(self) -> None:
         self.messages: list[dict] = []
 
     def announce(self, messages: list[dict]) -> None:
+        for m in messages:
+            check_message(m["name"], m["data"])
+            assert m["seq"] == m["data"]["seq"]
         self.messages.extend(messages)
 
 

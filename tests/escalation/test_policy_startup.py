@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,20 +34,17 @@ def line_of(text: str) -> int:
     return GOOD.splitlines().index(next(l for l in GOOD.splitlines() if text in l)) + 1
 
 
+# The loader's rules are unit-tested in tests/domain/test_policy.py; here, what a
+# person starting the server sees. Each case is a server start (~3 s of imports).
 CASES = {
     "misspelt key": Case(("escalate_after: 3s", "escalate_afer: 3s"), line_of("escalate_after"), "escalate_afer",
                          'did you mean "escalate_after"'),
-    "bad duration": Case(("ack_timeout: 1m", "ack_timeout: 1 minute"), line_of("ack_timeout"), "ack_timeout",
-                         "is not a duration"),
     "nested bad duration": Case(("default: {acknowledge: 2s", "default: {acknowledge: soon"),
                                 line_of("default: {acknowledge"), "incident.default.acknowledge", "is not a duration"),
-    "bad priority": Case(("    1: {", "    7: {"), line_of("    1: {"), "incident.priority.7", "is not a priority"),
-    "missing key": Case(("patrol:\n  checkpoint_grace: 15m\n", "patrol:\n  grace: 15m\n"), line_of("checkpoint_grace"),
-                        "patrol.grace", "unknown key"),
-    "bad count": Case(("count: 3}", "count: 0}"), line_of("surge:"), "surge.count", "positive whole number"),
     "not YAML": Case(("surge: {window: 1h, count: 3}", "surge: {window: 1h, count: 3"), None, "", "not valid YAML"),
     "no such file": Case(None, None, "", "cannot read the policy file"),
 }
+PARALLEL = 2
 
 
 @dataclass
@@ -60,33 +58,34 @@ class Outcome:
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory) -> dict[str, Outcome]:
-    """Every case started at once (`python -m dashboard run`), then waited for."""
+    """Every case started (`python -m dashboard run`), PARALLEL at a time, and waited for."""
     folder = tmp_path_factory.mktemp("bad-policies")
-    running = {}
-    for name, case in CASES.items():
-        path = folder / f"{name.replace(' ', '-')}.yaml"
-        if case.replace is not None:
-            good, bad = case.replace
-            assert GOOD.count(good) == 1, good
-            path.write_text(GOOD.replace(good, bad), encoding="utf-8")
-        var = folder / f"{name.replace(' ', '-')}-var"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DASHBOARD_")}
-        env.update({"DASHBOARD_POLICY_FILE": str(path), "DASHBOARD_VAR_DIR": str(var),
-                    "DASHBOARD_DATABASE_URL": f"sqlite:///{var / 'dashboard.db'}", "DASHBOARD_DEMO": "0",
-                    "PYTHONUNBUFFERED": "1"})
-        proc = subprocess.Popen([sys.executable, "-m", "dashboard", "run", "--host", "127.0.0.1",
-                                 "--port", str(free_port()), "--no-demo"], cwd=ROOT, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        running[name] = (path, proc, time.monotonic())
-    out = {}
-    for name, (path, proc, started) in running.items():
-        try:
-            stdout, stderr = proc.communicate(timeout=QUICK_S + 30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            stdout, stderr = proc.communicate()
-        out[name] = Outcome(path, proc.returncode, time.monotonic() - started, stdout, stderr)
-    return out
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        return dict(zip(CASES, pool.map(lambda name: start(folder, name, CASES[name]), CASES)))
+
+
+def start(folder: Path, name: str, case: Case) -> Outcome:
+    """Start a server on the case's policy file and wait for it to give up (or time out)."""
+    path = folder / f"{name.replace(' ', '-')}.yaml"
+    if case.replace is not None:
+        good, bad = case.replace
+        assert GOOD.count(good) == 1, good
+        path.write_text(GOOD.replace(good, bad), encoding="utf-8")
+    var = folder / f"{name.replace(' ', '-')}-var"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DASHBOARD_")}
+    env.update({"DASHBOARD_POLICY_FILE": str(path), "DASHBOARD_VAR_DIR": str(var),
+                "DASHBOARD_DATABASE_URL": f"sqlite:///{var / 'dashboard.db'}", "DASHBOARD_DEMO": "0",
+                "PYTHONUNBUFFERED": "1"})
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard", "run", "--host", "127.0.0.1",
+                             "--port", str(free_port()), "--no-demo"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=QUICK_S + 30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        stdout, stderr = proc.communicate()
+    return Outcome(path, proc.returncode, time.monotonic() - started, stdout, stderr)
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -95,7 +94,7 @@ def test_bad_policy_stops_the_server_with_a_located_message(outcomes, name):
     output = result.stdout + result.stderr
     print(f"\n{name}: exit {result.returncode} after {result.seconds:.1f}s: {result.stderr.strip()[-300:]}")
     assert "Traceback" not in output, output
-    assert result.returncode not in (0, None) and result.returncode > 0, output
+    assert result.returncode == 1, output  # click's usage of a ClickException; negative: killed by a signal
     assert result.seconds < QUICK_S, f"took {result.seconds:.1f}s to give up"
     assert "serving on" not in output
     message = result.stderr
