@@ -13,6 +13,7 @@ from dashboard.api import api, probes
 from dashboard.auth import init_auth
 from dashboard.domain.policy import Policy, default_policy, load_policy
 from dashboard.realtime.emitter import CHANNEL
+from dashboard.realtime.holding import make_manager
 from dashboard.realtime.live import LiveNamespace
 from dashboard.realtime.publisher import CoalescingAnnouncer, SocketIOSink
 from dashboard.services import Services
@@ -65,8 +66,9 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
     flask.register_blueprint(probes)
     _json_errors_for_api(flask)
 
-    socketio = SocketIO(flask, async_mode=async_mode or detect_async_mode(), message_queue=settings.redis_url,
-                        channel=CHANNEL, cors_allowed_origins=None, ping_interval=10, ping_timeout=20)
+    socketio = SocketIO(flask, async_mode=async_mode or detect_async_mode(),
+                        client_manager=make_manager(settings.redis_url, CHANNEL),
+                        cors_allowed_origins=None, ping_interval=10, ping_timeout=20)
     announcer = CoalescingAnnouncer(SocketIOSink(socketio), lambda: services.tree,
                                     interval=settings.coalesce_ms / 1000)
     services.announcer = announcer

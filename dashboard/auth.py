@@ -17,7 +17,9 @@ CSRF:
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -130,14 +132,36 @@ def api_user(*, require_csrf: bool | None = None) -> CurrentUser | None:
     return user
 
 
+# Verified Basic credentials, briefly: a scrypt check costs ~0.2 s of CPU, which
+# on the gevent server stalls every socket of the process; scripts repeat calls.
+_BASIC_TTL_S = 60.0
+_basic_cache: dict[tuple[str, str], tuple[float, int]] = {}
+
+
+def _basic_user(name: str, password: str) -> CurrentUser | None:
+    key = (name, hashlib.sha256(password.encode()).hexdigest())
+    hit = _basic_cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < _BASIC_TTL_S:
+        row = user_store.get_user(_engine(), hit[1])  # still re-read: a deactivated user is out at once
+        return CurrentUser.from_row(row) if row is not None and row.active else None
+    row = user_store.authenticate(_engine(), name=name, password=password)
+    if row is None:
+        _basic_cache.pop(key, None)
+        return None
+    if len(_basic_cache) > 1000:
+        _basic_cache.clear()
+    _basic_cache[key] = (time.monotonic(), int(row.id))
+    return CurrentUser.from_row(row)
+
+
 def _resolve_api_user(require_csrf: bool | None) -> tuple[CurrentUser | None, str]:
     auth = request.authorization
     if auth is not None and auth.type == "basic":
-        row = user_store.authenticate(_engine(), name=auth.username or "", password=auth.password or "")
-        if row is None:
+        user = _basic_user(auth.username or "", auth.password or "")
+        if user is None:
             log.info("API Basic authentication failed for %r from %s", auth.username, request.remote_addr)
             return None, "wrong user name or password (HTTP Basic)"
-        return CurrentUser.from_row(row), ""
+        return user, ""
     user = session_user()
     if user is None:
         return None, "login required: log in at /login, or send HTTP Basic credentials"

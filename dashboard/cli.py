@@ -38,10 +38,16 @@ def init_db() -> None:
 @click.option("--demo/--no-demo", default=None, help="Run the built-in simulator (DASHBOARD_DEMO).")
 def run(host: str | None, port: int | None, demo: bool | None) -> None:
     """Serve the app (HTTP, Socket.IO and the walls) in this process."""
-    from dashboard.domain.policy import PolicyError
-    from dashboard.server import serve
+    from dashboard.domain.policy import PolicyError, load_policy
 
     settings = _settings()
+    if settings.policy_file:  # checked first: a bad policy stops start-up at once
+        try:
+            load_policy(settings.policy_file)
+        except PolicyError as exc:
+            raise click.ClickException(f"policy not loaded, server not started: {exc}") from None
+    from dashboard.server import serve
+
     changes = {k: v for k, v in {"host": host, "port": port, "demo": demo}.items() if v is not None}
     if changes.get("demo") and not settings.ingest_tokens:
         changes["ingest_tokens"] = (DEMO_TOKEN,)

@@ -64,6 +64,7 @@ def test_alert_climbs_three_levels_then_is_acknowledged_and_resolved(live_server
         # who may act on it
         assert alert_act(server.url, alert_id, "ack", None, "anonymous").status_code == 401
         assert alert_act(server.url, alert_id, "ack", "street-staff", "x", password="wrong password").status_code == 401
+        assert alert_act(server.url, alert_id + 1000, "ack", "street-staff").status_code == 404
         forbidden = alert_act(server.url, alert_id, "ack", "nancheng-duty", "not mine")
         assert forbidden.status_code == 403, forbidden.text
 

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import text
 
-from tests.escalation.conftest import get_json, post_events, reported, server_env, stream, ago
+from tests.escalation.conftest import ago, get_json, post_events, reported, server_env, stream
 from tests.helpers import DISTRICT, LiveClient, wait_for
 
 pytestmark = pytest.mark.integration
@@ -27,7 +27,7 @@ CATEGORIES = ["property_fee", "illegal_construction", "garage_digging", "green_s
               "safety_hazard"]
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
+@pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.postgresql), "sqlite"])
 def shared_db(request, tmp_path) -> str:
     """A seeded database of this test alone: a fresh PostgreSQL database, or a SQLite file."""
     if request.param == "sqlite":
@@ -82,7 +82,7 @@ def test_many_sweepers_raise_and_escalate_each_alert_once(live_server, redis_url
             alerts = get_json(servers[0].url, "/api/v1/alerts", unit=DISTRICT, state="all")["alerts"]
             return len(alerts) >= expected_alerts and all(a["level"] == "district" for a in alerts)
 
-        wait_for(settled, timeout=60, interval=0.25, message="every alert escalated to the district")
+        wait_for(settled, timeout=90, interval=0.25, message="every alert escalated to the district")
         wall.wait(lambda: len(wall.messages()) >= expected_messages, timeout=15,
                   what=f"{expected_messages} messages on the district wall")
         settled_after = time.monotonic() - started

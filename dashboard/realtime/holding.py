@@ -1,0 +1,104 @@
+"""Socket.IO client managers that can hold a client's live messages.
+
+A client that resumes must get what it missed *before* anything newer,
+exactly once. So while its replay runs (and, for a client that announced at
+connect that it will resume, from the connect on), live room messages for it
+are held in a buffer instead of sent; the replay comes from the message
+table; then the buffer is flushed minus what the replay already covered.
+Held: nothing is lost. Flushed after the replay: order kept.
+
+For plain per-event clients the seqs delivered live since connect are
+remembered, so a later `resume` does not send them a second time.
+
+The hook is the local delivery (`Manager.emit`), which runs in every server
+process for its own clients — with Redis after the message queue — so the same
+mixin serves the in-process and the Redis manager.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import socketio
+
+LIVE_ROOM_PREFIXES = ("u:", "b:")
+DELIVERED_CAP = 20000
+
+
+class HoldingManager(socketio.Manager):
+    """The in-process manager, with holding."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._held: dict[str, list[tuple[str, Any]]] = {}
+        self._delivered: dict[str, set[int]] = {}
+        self._held_lock = threading.Lock()
+
+    def track(self, sid: str) -> None:
+        """Remember the seqs this (per-event) client receives live."""
+        with self._held_lock:
+            self._delivered.setdefault(sid, set())
+
+    def delivered(self, sid: str) -> set[int]:
+        with self._held_lock:
+            return set(self._delivered.get(sid, ()))
+
+    def hold(self, sid: str) -> None:
+        with self._held_lock:
+            self._held.setdefault(sid, [])
+
+    def is_held(self, sid: str) -> bool:
+        return sid in self._held
+
+    def release(self, sid: str, send) -> None:
+        """Stop holding `sid`, calling `send(event, data)` for each held message
+        in arrival order; under the lock, so no live message can overtake them."""
+        with self._held_lock:
+            for event, data in self._held.pop(sid, []):
+                send(event, data)
+
+    def drop(self, sid: str) -> None:
+        with self._held_lock:
+            self._held.pop(sid, None)
+            self._delivered.pop(sid, None)
+
+    def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kwargs):
+        room = to or room
+        if (self._held or self._delivered) and isinstance(room, str) and room.startswith(LIVE_ROOM_PREFIXES):
+            with self._held_lock:
+                sids = [sid for sid, _ in self.get_participants(namespace, room)]
+                held = [sid for sid in sids if sid in self._held]
+                for sid in held:
+                    self._held[sid].append((event, data))
+                self._note_delivered(sids, held, data)
+                if held:
+                    skip = skip_sid if isinstance(skip_sid, list) else ([skip_sid] if skip_sid else [])
+                    skip_sid = [*skip, *held]
+                return super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs)
+        return super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs)
+
+    def _note_delivered(self, sids: list[str], held: list[str], data: Any) -> None:
+        seq = data.get("seq") if isinstance(data, dict) else None
+        if seq is None:
+            return
+        for sid in sids:
+            seen = self._delivered.get(sid)
+            if seen is not None and sid not in held:
+                seen.add(seq)
+                if len(seen) > DELIVERED_CAP:  # keep the newest half; older gaps are long replayed
+                    keep = sorted(seen)[DELIVERED_CAP // 2:]
+                    seen.clear()
+                    seen.update(keep)
+
+
+class HoldingRedisManager(socketio.RedisManager, HoldingManager):
+    """MRO: RedisManager → PubSubManager → HoldingManager → Manager, so every
+    delivery (local, or arriving from Redis) passes through the holding step;
+    PubSubManager's own __init__ chains into HoldingManager.__init__."""
+
+    def __init__(self, url: str, channel: str) -> None:
+        super().__init__(url, channel=channel)
+
+
+def make_manager(redis_url: str | None, channel: str):
+    return HoldingRedisManager(redis_url, channel) if redis_url else HoldingManager()
