@@ -113,7 +113,8 @@ def raise_alerts(session: Session, svc: Services, seqs: SeqBlock, rows: list[dic
         return 0
     for r in fresh:
         r["last_seq"] = seqs.next()
-    ids = session.execute(insert(Alert).returning(Alert.id, sort_by_parameter_order=True), fresh).scalars().all()
+    table = Alert.__table__  # Core inserts: no ORM objects on this bulk path
+    ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), fresh).scalars().all()
     logs, messages = [], []
     for alert_id, r in zip(ids, fresh):
         view = SimpleNamespace(id=alert_id, **r)
@@ -123,8 +124,8 @@ def raise_alerts(session: Session, svc: Services, seqs: SeqBlock, rows: list[dic
         messages.append(dict(seq=r["last_seq"], name="alert", unit=r["unit"], created_at=now, payload=payload,
                              **svc.tree.scope(r["unit"])))
         out.append({"name": "alert", "seq": r["last_seq"], "unit": r["unit"], "data": payload})
-    session.execute(insert(AlertLog), logs)
-    session.execute(insert(Message), messages)
+    session.execute(insert(AlertLog.__table__), logs)
+    session.execute(insert(Message.__table__), messages)
     return len(fresh)
 
 

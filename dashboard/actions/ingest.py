@@ -2,27 +2,30 @@
 
 All or nothing: every event of the batch is checked against the units and
 its ref's lifecycle inside one transaction; one problem rolls back the whole
-batch. Messages are announced only after the commit.
+batch. Rows are written in bulk (Core inserts, one per table and batch: the
+ORM's per-object cost dominated ingest), and messages are announced only
+after the commit.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from datetime import timedelta
+from sqlalchemy import bindparam, insert, select, tuple_, update
+from sqlmodel import Session
 
-from sqlalchemy import tuple_
-from sqlmodel import Session, col, func, select
-
-from dashboard.actions.alerts import new_alert, raise_alerts, resolve_for_item
+from dashboard.actions.alerts import resolve_for_item
+from dashboard.actions.surge import check_surges
 from dashboard.domain.clocks import compute_deadlines, cycle_of, freeze_budget, newly_met, next_due
 from dashboard.domain.events import EventIn, Problem
 from dashboard.domain.lifecycle import ItemState, LifecycleError, apply_event
-from dashboard.domain.policy import format_duration
 from dashboard.services import Services
-from dashboard.store.models import Alert, Event, Item, Message
+from dashboard.store.models import Event, Item, Message
 from dashboard.store.seq import SeqBlock
 from dashboard.store.serialize import event_payload, item_summary
+
+ITEMS = Item.__table__
+ITEM_COLUMNS = [c.name for c in ITEMS.columns]
 
 
 class IngestRejected(Exception):
@@ -44,6 +47,16 @@ class IngestResult:
         return {"accepted": self.accepted, "duplicates": self.duplicates, "results": self.results}
 
 
+@dataclass
+class Applied:
+    """One accepted event: its row values and the item's state before and after."""
+
+    event: EventIn
+    row: dict
+    before: dict
+    item: dict
+
+
 def check_units(svc: Services, events: list[EventIn]) -> list[Problem]:
     problems = []
     for i, ev in enumerate(events):
@@ -61,7 +74,7 @@ def do_ingest_events(svc: Services, events: list[EventIn]) -> IngestResult:
     if problems:
         raise IngestRejected(problems)
     now = svc.clock()
-    with Session(svc.engine, expire_on_commit=False) as session:
+    with Session(svc.engine) as session:
         seqs = SeqBlock(session)
         result = _store_batch(session, svc, events, seqs, now)
         seqs.save()
@@ -73,37 +86,30 @@ def do_ingest_events(svc: Services, events: list[EventIn]) -> IngestResult:
 def _store_batch(session: Session, svc: Services, events: list[EventIn], seqs: SeqBlock, now: datetime) -> IngestResult:
     known = _existing_seqs(session, events)
     items = _load_items(session, events)
-    result = IngestResult()
-    problems: list[Problem] = []
+    result, problems, applied = IngestResult(), [], []
     for index, ev in enumerate(events):
         key = (ev.source, ev.id)
         if key in known:
             result.duplicates += 1
             result.results.append({"id": ev.id, "seq": known[key], "duplicate": True})
             continue
-        row = items.get((ev.kind, ev.ref))
+        current = items.get((ev.kind, ev.ref))
         try:
-            state = apply_event(ItemState.from_dict(row.state) if row else None, ev)
+            state = apply_event(ItemState.from_dict(current["state"]) if current else None, ev)
         except LifecycleError as exc:
             problems.append(Problem(index=index, field=exc.field, message=exc.message))
             continue
-        seq = seqs.next()
-        known[key] = seq
-        before = dict(row.state) if row else {}
-        item = items[(ev.kind, ev.ref)] = _save_item(session, svc, row, state, seq)
-        stored = _event_row(svc, ev, seq, now)
-        session.add(stored)
-        message = _message_row(svc, stored, item, now)
-        session.add(message)
+        seq = known[key] = seqs.next()
+        item = items[(ev.kind, ev.ref)] = _next_item(svc, current, state, seq)
+        applied.append(Applied(ev, _event_row(svc, ev, seq, now), dict(current["state"]) if current else {}, item))
         result.accepted += 1
         result.results.append({"id": ev.id, "seq": seq})
-        result.messages.append({"name": message.name, "seq": seq, "unit": message.unit, "data": message.payload})
-        _settle_alerts(session, svc, seqs, before, item, now, result.messages)
-        if ev.kind == "incident" and ev.type == "reported":
-            _check_surge(session, svc, seqs, ev, item, now, result.messages)
     if problems:
-        session.rollback()
         raise IngestRejected(problems)
+    result.messages = _write(session, svc, applied, items, now)
+    for a in applied:
+        _settle_alerts(session, svc, seqs, a.before, a.item, now, result.messages)
+    check_surges(session, svc, seqs, [a.event for a in applied], now, result.messages)
     return result
 
 
@@ -112,93 +118,40 @@ def _existing_seqs(session: Session, events: list[EventIn]) -> dict[tuple[str, s
     found: dict[tuple[str, str], int] = {}
     for start in range(0, len(keys), 400):
         chunk = keys[start:start + 400]
-        rows = session.exec(select(Event.source, Event.source_id, Event.seq)
-                            .where(tuple_(Event.source, Event.source_id).in_(chunk))).all()
+        rows = session.execute(select(Event.source, Event.source_id, Event.seq)
+                               .where(tuple_(Event.source, Event.source_id).in_(chunk))).all()
         found.update({(s, i): q for s, i, q in rows})
     return found
 
 
-def _load_items(session: Session, events: list[EventIn]) -> dict[tuple[str, str], Item]:
+def _load_items(session: Session, events: list[EventIn]) -> dict[tuple[str, str], dict]:
     keys = list({(ev.kind, ev.ref) for ev in events})
-    items: dict[tuple[str, str], Item] = {}
+    items: dict[tuple[str, str], dict] = {}
     for start in range(0, len(keys), 400):
         chunk = keys[start:start + 400]
-        for row in session.exec(select(Item).where(tuple_(Item.kind, Item.ref).in_(chunk))).all():
-            items[(row.kind, row.ref)] = row
+        for row in session.execute(select(ITEMS).where(tuple_(ITEMS.c.kind, ITEMS.c.ref).in_(chunk))).mappings():
+            items[(row["kind"], row["ref"])] = dict(row)
     return items
 
 
-def _save_item(session: Session, svc: Services, row: Item | None, state: ItemState, seq: int) -> Item:
-    if row is None:
-        row = Item(kind=state.kind, ref=state.ref, unit=state.unit, status=state.status, is_open=state.is_open,
-                   opened_at=state.opened_at, updated_at=state.updated_at, last_seq=seq,
-                   **svc.tree.scope(state.unit))
-    row.status = state.status
-    row.is_open = state.is_open
-    row.category = state.category
-    row.priority = state.priority
-    row.title = state.title
-    row.updated_at = state.updated_at
-    row.last_seq = seq
-    _set_clocks(svc, row, state)
-    session.add(row)
-    return row
-
-
-def _set_clocks(svc: Services, row: Item, state: ItemState) -> None:
-    """Deadlines from the budget frozen when the item opened (a later policy
-    change does not move running clocks), and the sweep's `next_due`."""
-    previous = row.state or {}
+def _next_item(svc: Services, current: dict | None, state: ItemState, seq: int) -> dict:
+    """The item's column values after an event. Deadlines come from the budget
+    frozen when the item opened, so a later policy change does not move them."""
+    previous = current["state"] if current else {}
     budget = previous.get("budget") or freeze_budget(svc.policy, state)
     deadlines = compute_deadlines(state, budget)
     alerted = set(previous.get("alerted", []))
-    row.state = {**state.to_dict(), "budget": budget, "deadlines": deadlines, "alerted": sorted(alerted)}
-    row.next_due = next_due(deadlines, alerted, cycle_of(state)) if state.is_open else None
+    item = dict(current) if current else {"id": None, **svc.tree.scope(state.unit)}
+    item.update(kind=state.kind, ref=state.ref, unit=state.unit, status=state.status, is_open=state.is_open,
+                category=state.category, priority=state.priority, title=state.title, opened_at=state.opened_at,
+                updated_at=state.updated_at, last_seq=seq,
+                next_due=next_due(deadlines, alerted, cycle_of(state)) if state.is_open else None,
+                state={**state.to_dict(), "budget": budget, "deadlines": deadlines, "alerted": sorted(alerted)})
+    return item
 
 
-def _settle_alerts(session: Session, svc: Services, seqs: SeqBlock, before: dict, item: Item, now: datetime,
-                   out: list[dict]) -> None:
-    """An item that meets a late deadline, or closes, resolves its alerts for it."""
-    if not before.get("alerted"):
-        return
-    subject = f"{item.kind}:{item.ref}"
-    if not item.is_open:
-        resolve_for_item(session, svc, seqs, subject=subject, stages=None, now=now, out=out)
-        return
-    met = newly_met(before.get("deadlines", {}), item.state.get("deadlines", {}))
-    if met:
-        resolve_for_item(session, svc, seqs, subject=subject, stages=met, now=now, out=out)
-
-
-def _check_surge(session: Session, svc: Services, seqs: SeqBlock, ev: EventIn, item: Item, now: datetime,
-                 out: list[dict]) -> None:
-    """Several incidents of one category in one grid within the window: the
-    early sign of a collective petition. A district alert at once."""
-    policy = svc.policy
-    since = ev.occurred_at - policy.surge_window
-    session.flush()
-    count = session.exec(select(func.count()).select_from(Event).where(
-        Event.kind == "incident", Event.type == "reported", Event.unit == ev.unit,
-        Event.category == ev.category, col(Event.occurred_at) > since)).one()
-    if count < policy.surge_count:
-        return
-    subject = f"surge:{ev.unit}:{ev.category}"
-    active = session.exec(select(Alert.id).where(Alert.subject == subject, col(Alert.active).is_(True))).first()
-    if active is not None:
-        return
-    cycle = session.exec(select(func.count()).select_from(Alert).where(Alert.subject == subject)).one()
-    budget = {"escalate_after": format_duration(policy.escalate_after),
-              "ack_timeout": format_duration(policy.ack_timeout)}
-    summary = {"kind": "incident", "ref": ev.ref, "unit": ev.unit, "category": ev.category,
-               "priority": ev.priority, "title": ev.title}
-    reason = f"surge: {count} {ev.category} incidents within {format_duration(policy.surge_window)}"
-    alert = new_alert(svc, subject=subject, stage="surge", cycle=int(cycle), item=summary, start_level="district",
-                      reason=reason, due_at=None, budget=budget, now=now)
-    raise_alerts(session, svc, seqs, [alert], now=now, out=out)
-
-
-def _event_row(svc: Services, ev: EventIn, seq: int, now: datetime) -> Event:
-    return Event(
+def _event_row(svc: Services, ev: EventIn, seq: int, now: datetime) -> dict:
+    return dict(
         seq=seq, source=ev.source, source_id=ev.id, kind=ev.kind, type=ev.type, ref=ev.ref, unit=ev.unit,
         occurred_at=ev.occurred_at, received_at=now, category=ev.category, priority=ev.priority,
         title=ev.title, description=ev.description, actor=ev.actor,
@@ -207,8 +160,41 @@ def _event_row(svc: Services, ev: EventIn, seq: int, now: datetime) -> Event:
     )
 
 
-def _message_row(svc: Services, stored: Event, item: Item, now: datetime) -> Message:
-    payload = event_payload(stored)
-    payload["item"] = item_summary(item)
-    return Message(seq=stored.seq, name="event", unit=stored.unit, created_at=now, payload=payload,
-                   **svc.tree.scope(stored.unit))
+def _write(session: Session, svc: Services, applied: list[Applied], items: dict, now: datetime) -> list[dict]:
+    """Bulk-write items (one row each, however many events touched it), events
+    and messages; returns the messages to announce, in seq order."""
+    if not applied:
+        return []
+    touched = {(a.item["kind"], a.item["ref"]): items[(a.item["kind"], a.item["ref"])] for a in applied}
+    new = [{k: v for k, v in it.items() if k != "id"} for it in touched.values() if it["id"] is None]
+    old = [{f"_{k}": v for k, v in it.items()} for it in touched.values() if it["id"] is not None]
+    if new:
+        session.execute(insert(ITEMS), new)
+    if old:
+        columns = [c for c in ITEM_COLUMNS if c != "id"]
+        session.execute(update(ITEMS).where(ITEMS.c.id == bindparam("_id"))
+                        .values({c: bindparam(f"_{c}") for c in columns}), old)
+    session.execute(insert(Event.__table__), [a.row for a in applied])
+    messages, rows = [], []
+    for a in applied:
+        payload = event_payload(a.row)
+        payload["item"] = item_summary(a.item, seq=a.row["seq"])
+        rows.append(dict(seq=a.row["seq"], name="event", unit=a.row["unit"], created_at=now, payload=payload,
+                         **svc.tree.scope(a.row["unit"])))
+        messages.append({"name": "event", "seq": a.row["seq"], "unit": a.row["unit"], "data": payload})
+    session.execute(insert(Message.__table__), rows)
+    return messages
+
+
+def _settle_alerts(session: Session, svc: Services, seqs: SeqBlock, before: dict, item: dict, now: datetime,
+                   out: list[dict]) -> None:
+    """An item that meets a late deadline, or closes, resolves its alerts for it."""
+    if not before.get("alerted"):
+        return
+    subject = f"{item['kind']}:{item['ref']}"
+    if not item["is_open"]:
+        resolve_for_item(session, svc, seqs, subject=subject, stages=None, now=now, out=out)
+        return
+    met = newly_met(before.get("deadlines", {}), item["state"].get("deadlines", {}))
+    if met:
+        resolve_for_item(session, svc, seqs, subject=subject, stages=met, now=now, out=out)

@@ -8,6 +8,7 @@ whenever the item changes (`compute_deadlines`); the sweep only needs
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 
 from dashboard.domain.lifecycle import ItemState
@@ -19,6 +20,11 @@ _INCIDENT_STAGES = {
     "arrive": ("arrived", "resolved", "closed"),
     "resolve": ("resolved", "closed"),
 }
+
+
+@lru_cache(maxsize=256)  # frozen budgets are re-read as text on every item change
+def _duration(text: str) -> timedelta:
+    return parse_duration(text)
 
 
 def _iso(when: datetime) -> str:
@@ -70,7 +76,7 @@ def _incident_deadlines(state: ItemState, budget: dict[str, Any]) -> dict[str, d
         # After a reopen only the resolve clock restarts; acknowledge/arrive were met.
         start = _parse(reopened) if (reopened and stage == "resolve") else state.opened_at
         met = next((state.stages[s] for s in meeting if s in state.stages), None)
-        out[stage] = _entry(start, parse_duration(budget[stage]), met)
+        out[stage] = _entry(start, _duration(budget[stage]), met)
     return out
 
 
@@ -79,11 +85,11 @@ def _mediation_deadlines(state: ItemState, budget: dict[str, Any]) -> dict[str, 
         return {}
     concluded = state.status in ("agreed", "failed", "transferred", "closed")
     met = _iso(state.updated_at) if concluded else None
-    return {"resolve": _entry(state.opened_at, parse_duration(budget["resolve"]), met)}
+    return {"resolve": _entry(state.opened_at, _duration(budget["resolve"]), met)}
 
 
 def _patrol_deadlines(state: ItemState, budget: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    grace = parse_duration(budget.get("checkpoint_grace") or "15m")
+    grace = _duration(budget.get("checkpoint_grace") or "15m")
     out = {}
     for cp in state.details.get("checkpoints", []):
         due = _parse(cp["due_at"])

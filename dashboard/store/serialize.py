@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from types import SimpleNamespace
 from typing import Any
 
 from dashboard.store.models import Event, Item
@@ -16,7 +17,8 @@ def iso(dt: datetime | None) -> str | None:
     return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def event_payload(ev: Event) -> dict[str, Any]:
+def event_payload(row: Event | dict) -> dict[str, Any]:
+    ev = SimpleNamespace(**row) if isinstance(row, dict) else row
     return {
         "seq": ev.seq,
         "id": ev.source_id,
@@ -37,8 +39,9 @@ def event_payload(ev: Event) -> dict[str, Any]:
     }
 
 
-def item_summary(item: Item) -> dict[str, Any]:
+def item_summary(row: Item | dict, seq: int | None = None) -> dict[str, Any]:
     """What a wall needs to update its row of this item without a refetch."""
+    item = SimpleNamespace(**row) if isinstance(row, dict) else row
     state = item.state or {}
     return {
         "kind": item.kind,
@@ -55,7 +58,7 @@ def item_summary(item: Item) -> dict[str, Any]:
         "deadlines": state.get("deadlines", {}),
         "amber_at": (state.get("budget") or {}).get("amber_at"),
         "details": state.get("details", {}),
-        "seq": item.last_seq,
+        "seq": item.last_seq if seq is None else seq,
     }
 
 

@@ -1,0 +1,65 @@
+"""Surge detection: several incidents of one category in one grid within the
+policy's window — the early sign of a collective petition — raise a district
+alert at once. Checked once per ingested batch, per (unit, category)."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from dashboard.actions.alerts import new_alert, raise_alerts
+from dashboard.domain.events import EventIn
+from dashboard.domain.policy import format_duration
+from dashboard.services import Services
+from dashboard.store.models import Alert, Event
+from dashboard.store.seq import SeqBlock
+
+
+def check_surges(session: Session, svc: Services, seqs: SeqBlock, events: list[EventIn], now: datetime,
+                 out: list[dict]) -> None:
+    latest: dict[tuple[str, str], datetime] = {}
+    refs: dict[tuple[str, str], EventIn] = {}
+    for ev in events:
+        if ev.kind == "incident" and ev.type == "reported":
+            key = (ev.unit, ev.category)
+            if key not in latest or ev.occurred_at >= latest[key]:
+                latest[key], refs[key] = ev.occurred_at, ev
+    if not latest:
+        return
+    counts = _window_counts(session, latest, svc.policy.surge_window)
+    surging = [key for key, n in counts.items() if n >= svc.policy.surge_count]
+    if not surging:
+        return
+    subjects = {f"surge:{unit}:{category}": (unit, category) for unit, category in surging}
+    history = session.execute(select(Alert.subject, Alert.active).where(col(Alert.subject).in_(list(subjects)))).all()
+    active = {subject for subject, is_active in history if is_active}
+    cycles = Counter(subject for subject, _ in history)
+    alerts = [_surge_alert(svc, subject, refs[key], counts[key], cycles[subject], now)
+              for subject, key in subjects.items() if subject not in active]
+    raise_alerts(session, svc, seqs, alerts, now=now, out=out)
+
+
+def _window_counts(session: Session, latest: dict[tuple[str, str], datetime], window) -> dict[tuple[str, str], int]:
+    """Reported incidents per (unit, category) within `window` up to each key's latest report: one query."""
+    since = min(latest.values()) - window
+    rows = session.execute(select(Event.unit, Event.category, Event.occurred_at).where(
+        Event.kind == "incident", Event.type == "reported", col(Event.occurred_at) > since,
+        col(Event.unit).in_(list({u for u, _ in latest})))).all()
+    counts = dict.fromkeys(latest, 0)
+    for unit, category, at in rows:
+        end = latest.get((unit, category))
+        if end is not None and end - window < at <= end:
+            counts[(unit, category)] += 1
+    return counts
+
+
+def _surge_alert(svc: Services, subject: str, ev: EventIn, count: int, cycle: int, now: datetime) -> dict:
+    policy = svc.policy
+    budget = {"escalate_after": format_duration(policy.escalate_after),
+              "ack_timeout": format_duration(policy.ack_timeout)}
+    summary = {"kind": "incident", "ref": ev.ref, "unit": ev.unit, "category": ev.category,
+               "priority": ev.priority, "title": ev.title}
+    reason = f"surge: {count} {ev.category} incidents within {format_duration(policy.surge_window)}"
+    return new_alert(svc, subject=subject, stage="surge", cycle=cycle, item=summary, start_level="district",
+                     reason=reason, due_at=None, budget=budget, now=now)
