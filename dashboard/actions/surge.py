@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from dashboard.actions.alerts import new_alert, raise_alerts
 from dashboard.domain.events import EventIn
@@ -41,16 +41,18 @@ def check_surges(session: Session, svc: Services, seqs: SeqBlock, events: list[E
 
 
 def _window_counts(session: Session, latest: dict[tuple[str, str], datetime], window) -> dict[tuple[str, str], int]:
-    """Reported incidents per (unit, category) within `window` up to each key's latest report: one query."""
-    since = min(latest.values()) - window
-    rows = session.execute(select(Event.unit, Event.category, Event.occurred_at).where(
-        Event.kind == "incident", Event.type == "reported", col(Event.occurred_at) > since,
-        col(Event.unit).in_(list({u for u, _ in latest})))).all()
+    """Reported incidents per (unit, category) in the window before the latest
+    report: one grouped, indexed count. (A batch spanning more than a window is
+    counted over its whole span: at worst an early surge alert, never a missed one.)"""
+    since, until = min(latest.values()) - window, max(latest.values())
+    rows = session.execute(select(Event.unit, Event.category, func.count()).where(
+        col(Event.unit).in_(list({u for u, _ in latest})), col(Event.category).in_(list({c for _, c in latest})),
+        col(Event.occurred_at) > since, col(Event.occurred_at) <= until,
+        Event.kind == "incident", Event.type == "reported").group_by(Event.unit, Event.category)).all()
     counts = dict.fromkeys(latest, 0)
-    for unit, category, at in rows:
-        end = latest.get((unit, category))
-        if end is not None and end - window < at <= end:
-            counts[(unit, category)] += 1
+    for unit, category, n in rows:
+        if (unit, category) in counts:
+            counts[(unit, category)] = int(n)
     return counts
 
 
