@@ -75,7 +75,7 @@ def do_ingest_events(svc: Services, events: list[EventIn]) -> IngestResult:
         raise IngestRejected(problems)
     now = svc.clock()
     with Session(svc.engine) as session:
-        seqs = SeqBlock(session)
+        seqs = SeqBlock(session, expect=len(events))
         result = _store_batch(session, svc, events, seqs, now)
         seqs.save()
         session.commit()
@@ -118,7 +118,7 @@ def _existing_seqs(session: Session, events: list[EventIn]) -> dict[tuple[str, s
     found: dict[tuple[str, str], int] = {}
     for start in range(0, len(keys), 400):
         chunk = keys[start:start + 400]
-        rows = session.execute(select(Event.source, Event.source_id, Event.seq)
+        rows = session.connection().execute(select(Event.source, Event.source_id, Event.seq)
                                .where(tuple_(Event.source, Event.source_id).in_(chunk))).all()
         found.update({(s, i): q for s, i, q in rows})
     return found
@@ -129,7 +129,7 @@ def _load_items(session: Session, events: list[EventIn]) -> dict[tuple[str, str]
     items: dict[tuple[str, str], dict] = {}
     for start in range(0, len(keys), 400):
         chunk = keys[start:start + 400]
-        for row in session.execute(select(ITEMS).where(tuple_(ITEMS.c.kind, ITEMS.c.ref).in_(chunk))).mappings():
+        for row in session.connection().execute(select(ITEMS).where(tuple_(ITEMS.c.kind, ITEMS.c.ref).in_(chunk))).mappings():
             items[(row["kind"], row["ref"])] = dict(row)
     return items
 
@@ -168,13 +168,14 @@ def _write(session: Session, svc: Services, applied: list[Applied], items: dict,
     touched = {(a.item["kind"], a.item["ref"]): items[(a.item["kind"], a.item["ref"])] for a in applied}
     new = [{k: v for k, v in it.items() if k != "id"} for it in touched.values() if it["id"] is None]
     old = [{f"_{k}": v for k, v in it.items()} for it in touched.values() if it["id"] is not None]
+    conn = session.connection()  # Core all the way: the ORM layer adds cost per statement
     if new:
-        session.execute(insert(ITEMS), new)
+        conn.execute(insert(ITEMS), new)
     if old:
         columns = [c for c in ITEM_COLUMNS if c != "id"]
-        session.execute(update(ITEMS).where(ITEMS.c.id == bindparam("_id"))
-                        .values({c: bindparam(f"_{c}") for c in columns}), old)
-    session.execute(insert(Event.__table__), [a.row for a in applied])
+        conn.execute(update(ITEMS).where(ITEMS.c.id == bindparam("_id"))
+                     .values({c: bindparam(f"_{c}") for c in columns}), old)
+    conn.execute(insert(Event.__table__), [a.row for a in applied])
     messages, rows = [], []
     for a in applied:
         payload = event_payload(a.row)
@@ -182,7 +183,7 @@ def _write(session: Session, svc: Services, applied: list[Applied], items: dict,
         rows.append(dict(seq=a.row["seq"], name="event", unit=a.row["unit"], created_at=now, payload=payload,
                          **svc.tree.scope(a.row["unit"])))
         messages.append({"name": "event", "seq": a.row["seq"], "unit": a.row["unit"], "data": payload})
-    session.execute(insert(Message.__table__), rows)
+    conn.execute(insert(Message.__table__), rows)
     return messages
 
 

@@ -45,7 +45,7 @@ def _window_counts(session: Session, latest: dict[tuple[str, str], datetime], wi
     report: one grouped, indexed count. (A batch spanning more than a window is
     counted over its whole span: at worst an early surge alert, never a missed one.)"""
     since, until = min(latest.values()) - window, max(latest.values())
-    rows = session.execute(select(Event.unit, Event.category, func.count()).where(
+    rows = session.connection().execute(select(Event.unit, Event.category, func.count()).where(
         col(Event.unit).in_(list({u for u, _ in latest})), col(Event.category).in_(list({c for _, c in latest})),
         col(Event.occurred_at) > since, col(Event.occurred_at) <= until,
         Event.kind == "incident", Event.type == "reported").group_by(Event.unit, Event.category)).all()
