@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -20,7 +18,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from tests.helpers import OUTPUT_DIR, QUIET_POLICY, ROOT, TOKEN, free_port
+from tests.helpers import OUTPUT_DIR, QUIET_POLICY, TOKEN, LiveServer, ServerLauncher, stop_process, free_port
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 CHROMIUM = os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium")
@@ -34,8 +32,26 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     if report.failed:
-        for server in getattr(item, "_live_servers", []):
+        for server in _servers_of(item):
             report.sections.append((f"server log {server.name} ({server.url})", server.log_text()))
+
+
+def _servers_of(item) -> list:
+    """The live servers a test used: started through its `live_server`, or
+    handed to it by a wider-scoped fixture (a LiveServer, a tuple of them, a launcher)."""
+    found: list = list(getattr(item, "_live_servers", []))
+    for value in getattr(item, "funcargs", {}).values():
+        candidates = value if isinstance(value, (tuple, list)) else [value]
+        for v in candidates:
+            if isinstance(v, LiveServer):
+                found.append(v)
+            elif isinstance(v, ServerLauncher):
+                found.extend(v.servers)
+    unique_servers: list = []
+    for server in found:
+        if server not in unique_servers:
+            unique_servers.append(server)
+    return unique_servers
 
 
 # --- Redis -------------------------------------------------------------------
@@ -74,7 +90,7 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
         client.close()
         yield url
     finally:
-        _stop(proc)
+        stop_process(proc)
         log.close()
 
 
@@ -231,6 +247,72 @@ def app(app_factory, db_url):
     return app_factory(db_url)
 
 
+# Apps shared by the tests of a module (creating an app per test is most of a
+# small test's time): one per database, emptied before each test.
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_db_url(request, tmp_path_factory, _seeded_sqlite) -> str:
+    if request.param == "sqlite":
+        return _fresh_sqlite(_seeded_sqlite, tmp_path_factory.mktemp("module-db"))
+    return request.getfixturevalue("pg_databases").create("module")
+
+
+@pytest.fixture(scope="module")
+def module_app_env() -> dict[str, str]:
+    """DASHBOARD_* variables of `module_app`; override in a test module."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def module_app(module_db_url, module_app_env, tmp_path_factory, quiet_policy):
+    from dashboard.app import create_app
+    from dashboard.bootstrap import init_database
+    from dashboard.settings import Settings
+
+    values = {
+        "DASHBOARD_DATABASE_URL": module_db_url,
+        "DASHBOARD_VAR_DIR": str(tmp_path_factory.mktemp("module-var")),
+        "DASHBOARD_INGEST_TOKENS": f"{TOKEN},second-token",
+        "DASHBOARD_DEMO": "0",
+        "DASHBOARD_SCHEDULER": "0",
+        "DASHBOARD_POLICY_FILE": quiet_policy,
+        **module_app_env,
+    }
+    settings = Settings.from_env(values)
+    init_database(settings)
+    app = create_app(settings, async_mode="threading")
+    try:
+        yield app
+    finally:
+        app.announcer.drain(2)
+        app.services.engine.dispose()
+
+
+def _empty_database(app) -> None:
+    """Every table emptied but the unit tree; the seq counter back at 0 (as a fresh database)."""
+    from sqlalchemy import MetaData, text
+
+    from dashboard.bootstrap import init_database
+
+    engine = app.services.engine
+    metadata = MetaData()
+    metadata.reflect(engine)
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            if table.name != "unit":
+                conn.execute(table.delete())
+        conn.execute(text("DELETE FROM counter"))
+    init_database(app.services.settings)
+
+
+@pytest.fixture
+def fresh_app(module_app):
+    """`module_app` with nothing stored yet."""
+    module_app.announcer.drain()
+    _empty_database(module_app)
+    return module_app
+
+
 @pytest.fixture
 def client(app):
     return app.flask.test_client()
@@ -238,97 +320,31 @@ def client(app):
 
 # --- real server processes ------------------------------------------------------
 
-class LiveServer:
-    def __init__(self, name: str, port: int, proc: subprocess.Popen, log_path: Path, env: dict) -> None:
-        self.name, self.port, self.proc, self.log_path, self.env = name, port, proc, log_path, env
-        self.url = f"http://127.0.0.1:{port}"
-
-    def wait_ready(self, timeout: float = 60.0) -> "LiveServer":
-        import requests
-
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                pytest.fail(f"server {self.name} exited with {self.proc.returncode} before it was ready:\n"
-                            f"{self.log_text()}", pytrace=False)
-            try:
-                if requests.get(self.url + "/readyz", timeout=2).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server {self.name} not ready within {timeout}s:\n{self.log_text()}", pytrace=False)
-            time.sleep(0.1)
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-20000:]
-        except OSError as exc:
-            return f"(no log: {exc})"
-
-    def stop(self) -> None:
-        _stop(self.proc)
-
-    def __repr__(self) -> str:
-        return f"LiveServer({self.name}, {self.url})"
-
-
-def _stop(proc: subprocess.Popen, timeout: float = 10.0) -> None:
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
-
-
 @pytest.fixture
-def live_server(request, tmp_path, quiet_policy) -> Iterator[Callable[..., LiveServer]]:
-    """`start(name="a", env={...}, database_url=None, redis_url=None)` → a running
-    `python -m dashboard run` on a free port (gevent), ready (GET /readyz → 200).
+def live_server(request, tmp_path, quiet_policy) -> Iterator[ServerLauncher]:
+    """`start(name="a", env={...}, database_url=None, redis_url=None, wait=True)` → a
+    running `python -m dashboard run` on a free port (gevent), ready (GET /readyz → 200);
+    wait=False returns at once (then `.wait_ready()`), to start several side by side.
 
     Each server gets its own var dir (secret key, default SQLite file) under
     the test's tmp dir; its output goes to `<name>.log` there and is attached to
     the report when the test fails. Servers sharing one database: seed it
-    first (`init_database`) to start them side by side. By default the quiet policy is in force
-    and the deadline sweep is off (DASHBOARD_SCHEDULER=0); `env` overrides."""
-    servers: list[LiveServer] = []
-    request.node._live_servers = servers
+    first (`init_database`) to start them side by side. By default the quiet
+    policy is in force and the deadline sweep is off (DASHBOARD_SCHEDULER=0);
+    `env` overrides. Stopped at the end of the test."""
+    launcher = ServerLauncher(tmp_path, quiet_policy)
+    request.node._live_servers = launcher.servers
+    yield launcher
+    launcher.stop_all()
 
-    def start(name: str = "server", env: dict | None = None, *, database_url: str | None = None,
-              redis_url: str | None = None, wait: bool = True) -> LiveServer:
-        """wait=False: return at once (call `.wait_ready()`), to start several side by side."""
-        port = free_port()
-        var = tmp_path / name / "var"
-        var.mkdir(parents=True, exist_ok=True)
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("DASHBOARD_")}
-        full_env.update({
-            "DASHBOARD_VAR_DIR": str(var),
-            "DASHBOARD_INGEST_TOKENS": TOKEN,
-            "DASHBOARD_DEMO": "0",
-            "DASHBOARD_SCHEDULER": "0",
-            "DASHBOARD_POLICY_FILE": quiet_policy,
-            "PYTHONUNBUFFERED": "1",
-        })
-        if database_url:
-            full_env["DASHBOARD_DATABASE_URL"] = database_url
-        if redis_url:
-            full_env["DASHBOARD_REDIS_URL"] = redis_url
-        full_env.update(env or {})
-        log_path = tmp_path / f"{name}.log"
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "dashboard", "run", "--host", "127.0.0.1",
-                                     "--port", str(port), "--no-demo"],
-                                    cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-        server = LiveServer(name, port, proc, log_path, full_env)
-        servers.append(server)
-        return server.wait_ready() if wait else server
 
-    yield start
-    for server in servers:
-        server.stop()
+@pytest.fixture(scope="module")
+def module_live_server(tmp_path_factory, quiet_policy) -> Iterator[ServerLauncher]:
+    """`live_server` for servers that several tests of a module share (stopped after the module).
+    Tests that use them must not assume an empty database: they compare with what they posted."""
+    launcher = ServerLauncher(tmp_path_factory.mktemp("servers"), quiet_policy)
+    yield launcher
+    launcher.stop_all()
 
 
 # --- browser -------------------------------------------------------------------------
@@ -357,7 +373,9 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="en-US")
+    # An English browser in China: the walls must speak Chinese anyway (CONTRACT "Pages").
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="en-US",
+                                  timezone_id="Asia/Shanghai")
     page = context.new_page()
     page.set_default_timeout(10000)
     try:

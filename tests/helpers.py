@@ -7,12 +7,18 @@ for tests that talk to a real server process.
 from __future__ import annotations
 
 import itertools
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from pathlib import Path
 from typing import Any, Callable
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT_DIR = ROOT / "test-output"  # git-ignored: screenshots and other artefacts
@@ -93,8 +99,8 @@ def mediation(ref: str | None = None, *, type: str = "accepted", unit: str = GRI
     return ev
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02,
-             message: str | Callable[[], str] = "condition") -> Any:
+def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, message: str | Callable[[], str] = "condition",
+             *, interval: float = 0.02) -> Any:
     """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -119,10 +125,11 @@ class LiveClient:
 
     NAMES = ("hello", "event", "alert", "batch", "resync")
 
-    def __init__(self, url: str, unit: str, *, batch: bool = False) -> None:
+    def __init__(self, url: str, unit: str, *, batch: bool = False, will_resume: bool = False) -> None:
+        """will_resume: say so at connect (auth "resume": true), so live messages wait for the replay."""
         import socketio
 
-        self.url, self.unit, self.batch = url, unit, batch
+        self.url, self.unit, self.batch, self.will_resume = url, unit, batch, will_resume
         self.received: list[tuple[str, Any]] = []
         self._cond = threading.Condition()
         self.sio = socketio.Client(reconnection=False)
@@ -137,7 +144,11 @@ class LiveClient:
         return record
 
     def connect(self, timeout: float = 10.0) -> "LiveClient":
-        auth = {"unit": self.unit, "batch": True} if self.batch else {"unit": self.unit}
+        auth: dict[str, Any] = {"unit": self.unit}
+        if self.batch:
+            auth["batch"] = True
+        if self.will_resume:
+            auth["resume"] = True
         self.sio.connect(self.url, namespaces=["/live"], auth=auth, transports=["websocket"], wait_timeout=timeout)
         self.wait(lambda: self.names().count("hello") >= 1, timeout, "hello")
         return self
@@ -199,3 +210,92 @@ class LiveClient:
 
     def __exit__(self, *exc) -> None:
         self.disconnect()
+
+
+# --- real server processes ------------------------------------------------------
+
+class LiveServer:
+    def __init__(self, name: str, port: int, proc: subprocess.Popen, log_path: Path, env: dict) -> None:
+        self.name, self.port, self.proc, self.log_path, self.env = name, port, proc, log_path, env
+        self.url = f"http://127.0.0.1:{port}"
+
+    def wait_ready(self, timeout: float = 60.0) -> "LiveServer":
+        import requests
+
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                pytest.fail(f"server {self.name} exited with {self.proc.returncode} before it was ready:\n"
+                            f"{self.log_text()}", pytrace=False)
+            try:
+                if requests.get(self.url + "/readyz", timeout=2).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server {self.name} not ready within {timeout}s:\n{self.log_text()}", pytrace=False)
+            time.sleep(0.1)
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-20000:]
+        except OSError as exc:
+            return f"(no log: {exc})"
+
+    def stop(self) -> None:
+        stop_process(self.proc)
+
+    def __repr__(self) -> str:
+        return f"LiveServer({self.name}, {self.url})"
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+class ServerLauncher:
+    """Starts `python -m dashboard run` processes on free ports (gevent) and
+    stops them all at the end. Calling it: see `live_server`."""
+
+    def __init__(self, folder: Path, quiet_policy: str) -> None:
+        self.folder, self.quiet_policy = folder, quiet_policy
+        self.servers: list[LiveServer] = []
+
+    def __call__(self, name: str = "server", env: dict | None = None, *, database_url: str | None = None,
+                 redis_url: str | None = None, wait: bool = True) -> LiveServer:
+        port = free_port()
+        var = self.folder / name / "var"
+        var.mkdir(parents=True, exist_ok=True)
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("DASHBOARD_")}
+        full_env.update({
+            "DASHBOARD_VAR_DIR": str(var),
+            "DASHBOARD_INGEST_TOKENS": TOKEN,
+            "DASHBOARD_DEMO": "0",
+            "DASHBOARD_SCHEDULER": "0",
+            "DASHBOARD_POLICY_FILE": self.quiet_policy,
+            "PYTHONUNBUFFERED": "1",
+        })
+        if database_url:
+            full_env["DASHBOARD_DATABASE_URL"] = database_url
+        if redis_url:
+            full_env["DASHBOARD_REDIS_URL"] = redis_url
+        full_env.update(env or {})
+        log_path = self.folder / f"{name}.log"
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "dashboard", "run", "--host", "127.0.0.1",
+                                     "--port", str(port), "--no-demo"],
+                                    cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+        server = LiveServer(name, port, proc, log_path, full_env)
+        self.servers.append(server)
+        return server.wait_ready() if wait else server
+
+    def stop_all(self) -> None:
+        for server in self.servers:
+            server.stop()

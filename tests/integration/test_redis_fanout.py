@@ -12,31 +12,37 @@ import pytest
 import requests
 
 from tests.helpers import (AUTH, COMMUNITY, DISTRICT, GRID, OTHER_STREET, ROOT, SIBLING_COMMUNITY, STREET,
-                           LiveClient, incident, unique, wait_for)
+                           LiveClient, ServerLauncher, incident, unique, wait_for)
 
 CHANNEL = "dashboard"  # dashboard.realtime.emitter.CHANNEL
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def shared_db(request, tmp_path) -> str:
+@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
+def shared_db(request, tmp_path_factory) -> str:
     """One database for both servers, seeded here so they can start side by side."""
     from dashboard.bootstrap import init_database
     from dashboard.settings import Settings
 
+    folder = tmp_path_factory.mktemp("shared")
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'shared.db'}"
+        url = f"sqlite:///{folder / 'shared.db'}"
     else:
         url = request.getfixturevalue("pg_databases").create("fanout")
-    init_database(Settings.from_env({"DASHBOARD_DATABASE_URL": url, "DASHBOARD_VAR_DIR": str(tmp_path / "seed")}))
+    init_database(Settings.from_env({"DASHBOARD_DATABASE_URL": url, "DASHBOARD_VAR_DIR": str(folder)}))
     return url
 
 
-@pytest.fixture
-def pair(live_server, redis_url, shared_db):
-    """Servers A and B on one database and one Redis."""
-    a = live_server("a", database_url=shared_db, redis_url=redis_url, wait=False)
-    b = live_server("b", database_url=shared_db, redis_url=redis_url, wait=False)
-    return a.wait_ready(), b.wait_ready()
+@pytest.fixture(scope="module")
+def pair(redis_url, shared_db, tmp_path_factory, quiet_policy):
+    """Servers A and B on one database and one Redis, shared by the tests of a
+    database variant and stopped after them (so only they use the Redis then)."""
+    launch = ServerLauncher(tmp_path_factory.mktemp("pair"), quiet_policy)
+    try:
+        a = launch("a", database_url=shared_db, redis_url=redis_url, wait=False)
+        b = launch("b", database_url=shared_db, redis_url=redis_url, wait=False)
+        yield a.wait_ready(), b.wait_ready()
+    finally:
+        launch.stop_all()
 
 
 @pytest.fixture
@@ -116,7 +122,8 @@ def test_events_posted_to_either_server_reach_clients_of_both(pair, clients, red
         assert sorted(got) == every, got  # nothing twice, nothing from the other street
         for origin in ("a", "b"):
             assert [q for q in got if q in mine[origin]] == mine[origin], (origin, got)
-    stream = requests.get(f"{b.url}/api/v1/stream?unit={STREET}&after=0", timeout=10).json()["messages"]
+    stream = requests.get(f"{b.url}/api/v1/stream", params={"unit": STREET, "after": every[0] - 1},
+                          timeout=10).json()["messages"]
     assert [m["seq"] for m in stream] == every
 
 

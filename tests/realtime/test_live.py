@@ -57,10 +57,16 @@ class Socket:
             self.client.disconnect(namespace=NS)
 
 
-@pytest.fixture
-def app(app_factory, db_url):
+@pytest.fixture(scope="module")
+def module_app_env():
     # No coalescing pause: every flush at once, so the tests wait for nothing.
-    return app_factory(db_url, DASHBOARD_COALESCE_MS="0")
+    return {"DASHBOARD_COALESCE_MS": "0"}
+
+
+@pytest.fixture
+def app(fresh_app):
+    """One app per database for the module, emptied before each test."""
+    return fresh_app
 
 
 @pytest.fixture
