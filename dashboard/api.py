@@ -149,6 +149,19 @@ def get_openapi():
     return jsonify(openapi_document(EventIn.model_json_schema()))
 
 
+@api.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown_endpoint(rest: str):
+    """Without this, Dash's catch-all page route would answer unknown API paths with HTML."""
+    path = f"{api.url_prefix}/{rest}"
+    allowed = sorted({m for rule in current_app.url_map.iter_rules() if rule.rule == path
+                      for m in (rule.methods or ()) if m not in ("HEAD", "OPTIONS")})
+    if allowed:
+        response, status = error(405, f"{request.method} not allowed on {path}; use {', '.join(allowed)}")
+        response.headers["Allow"] = ", ".join(allowed)
+        return response, status
+    return error(404, f"no such endpoint: {path} (see /api/v1/openapi.json)")
+
+
 @api.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
     if exc.code == 413:

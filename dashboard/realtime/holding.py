@@ -17,12 +17,16 @@ mixin serves the in-process and the Redis manager.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import socketio
 
 LIVE_ROOM_PREFIXES = ("u:", "b:")
 DELIVERED_CAP = 20000
+# After a replay, live messages at or below its last seq are stale copies (committed
+# before the replay read them, announced after): dropped for this long.
+FLOOR_TTL_S = 10.0
 
 
 class HoldingManager(socketio.Manager):
@@ -32,6 +36,7 @@ class HoldingManager(socketio.Manager):
         super().__init__()
         self._held: dict[str, list[tuple[str, Any]]] = {}
         self._delivered: dict[str, set[int]] = {}
+        self._floors: dict[str, tuple[int, float]] = {}
         self._held_lock = threading.Lock()
 
     def track(self, sid: str) -> None:
@@ -50,32 +55,58 @@ class HoldingManager(socketio.Manager):
     def is_held(self, sid: str) -> bool:
         return sid in self._held
 
-    def release(self, sid: str, send) -> None:
+    def release(self, sid: str, send, floor: int | None = None) -> None:
         """Stop holding `sid`, calling `send(event, data)` for each held message
-        in arrival order; under the lock, so no live message can overtake them."""
+        in arrival order; under the lock, so no live message can overtake them.
+        With `floor`, later live copies of seqs <= floor are dropped for a while."""
         with self._held_lock:
             for event, data in self._held.pop(sid, []):
                 send(event, data)
+            if floor is not None:
+                self._floors[sid] = (floor, time.monotonic() + FLOOR_TTL_S)
 
     def drop(self, sid: str) -> None:
         with self._held_lock:
             self._held.pop(sid, None)
             self._delivered.pop(sid, None)
+            self._floors.pop(sid, None)
 
     def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kwargs):
         room = to or room
-        if (self._held or self._delivered) and isinstance(room, str) and room.startswith(LIVE_ROOM_PREFIXES):
+        if (self._held or self._delivered or self._floors) and isinstance(room, str) \
+                and room.startswith(LIVE_ROOM_PREFIXES):
             with self._held_lock:
                 sids = [sid for sid, _ in self.get_participants(namespace, room)]
                 held = [sid for sid in sids if sid in self._held]
                 for sid in held:
                     self._held[sid].append((event, data))
                 self._note_delivered(sids, held, data)
-                if held:
+                floored = self._apply_floors(sids, held, event, data, namespace)
+                if held or floored:
                     skip = skip_sid if isinstance(skip_sid, list) else ([skip_sid] if skip_sid else [])
-                    skip_sid = [*skip, *held]
+                    skip_sid = [*skip, *held, *floored]
                 return super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs)
         return super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs)
+
+    def _apply_floors(self, sids: list[str], held: list[str], event: str, data: Any, namespace: str) -> list[str]:
+        """Clients just resumed: send them only what is above their replay's last seq.
+        Returns the sids this emit must skip (they got a trimmed copy, or nothing)."""
+        skipped = []
+        now = time.monotonic()
+        for sid in sids:
+            floor = self._floors.get(sid)
+            if floor is None or sid in held:
+                continue
+            if floor[1] < now:
+                del self._floors[sid]
+                continue
+            fresh = _above(event, data, floor[0])
+            if fresh is data:
+                continue
+            skipped.append(sid)
+            if fresh is not None:
+                super().emit(event, fresh, namespace, room=sid)
+        return skipped
 
     def _note_delivered(self, sids: list[str], held: list[str], data: Any) -> None:
         seq = data.get("seq") if isinstance(data, dict) else None
@@ -89,6 +120,19 @@ class HoldingManager(socketio.Manager):
                     keep = sorted(seen)[DELIVERED_CAP // 2:]
                     seen.clear()
                     seen.update(keep)
+
+
+def _above(event: str, data: Any, floor: int) -> Any:
+    """`data` itself when all of it is above `floor`; a trimmed batch; or None."""
+    if event == "batch" and isinstance(data, dict):
+        messages = data.get("messages", [])
+        fresh = [m for m in messages if m.get("data", {}).get("seq", floor + 1) > floor]
+        if len(fresh) == len(messages):
+            return data
+        return {**data, "messages": fresh} if fresh else None
+    if isinstance(data, dict) and data.get("seq", floor + 1) <= floor:
+        return None
+    return data
 
 
 class HoldingRedisManager(socketio.RedisManager, HoldingManager):

@@ -92,7 +92,7 @@ class LiveNamespace(Namespace):
         try:
             last, count = self._replay(svc, client, after, skip=manager.delivered(sid))
         finally:
-            manager.release(sid, lambda event, data: _send_newer(sid, event, data, last))
+            manager.release(sid, lambda event, data: _send_newer(sid, event, data, last), floor=last)
             client["resuming"] = False
         return {"replayed": count, "head": max(last, head)}
 
