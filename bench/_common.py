@@ -20,6 +20,8 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
+# The tree whose server is measured (default: this one); BENCH_TREE=/path/to/copy measures a copy.
+SERVER_TREE = Path(os.environ.get("BENCH_TREE") or ROOT)
 OUT = BENCH / "out"
 HOST = "127.0.0.1"
 TOKEN = "bench-token"
@@ -47,6 +49,57 @@ def pin_self(core: str = LOAD_CORE) -> None:
         pass
 
 
+def tree_version() -> str:
+    """Which code was measured: the tree, its commit, and whether it had uncommitted changes (read-only git)."""
+    label = os.environ.get("BENCH_TREE_LABEL")
+    if label:
+        return label
+    try:
+        rev = subprocess.run(["git", "-C", str(SERVER_TREE), "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(SERVER_TREE), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        rev, dirty = "", ""
+    return f"{SERVER_TREE} @ {rev or 'unknown commit'}{' + uncommitted changes' if dirty else ''}"
+
+
+NICE = int(os.environ.get("BENCH_NICE", "0"))
+
+
+def set_nice(value: int | None = None) -> None:
+    """Run at this niceness (BENCH_NICE; negative needs root): on a shared machine a
+    negative value keeps other people's jobs from taking the pinned cores."""
+    value = NICE if value is None else value
+    if value:
+        try:
+            os.setpriority(os.PRIO_PROCESS, 0, value)
+            # With scheduler autogroups (one per session), niceness counts only inside the
+            # group: give the group itself the same weight.
+            if os.path.exists("/proc/self/autogroup"):
+                with open("/proc/self/autogroup", "w") as f:
+                    f.write(str(value))
+        except OSError as exc:
+            print(f"cannot set niceness {value}: {exc}", file=sys.stderr)
+
+
+def die_with_parent() -> None:
+    """preexec_fn: the child gets SIGTERM when the bench process dies (Linux),
+    and runs at the bench's niceness."""
+    set_nice()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def exit_on_sigterm() -> None:
+    """SIGTERM (e.g. from `timeout`) unwinds normally, so servers are stopped."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
@@ -60,6 +113,15 @@ def cpu_seconds(pid: int) -> float:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / CLK_TCK
     except (FileNotFoundError, ProcessLookupError, IndexError):
+        return 0.0
+
+
+def runqueue_wait(pid: int) -> float:
+    """Seconds this process (all its threads' main one) spent runnable but waiting for a CPU."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
         return 0.0
 
 
@@ -135,6 +197,19 @@ def event_body(run: str, i: int, *, sent_at: float | None = None, grids: list[st
     }
 
 
+def warm_up(base_url: str, run: str, count: int = 3, attempts: int = 5) -> None:
+    """A few events before measuring: first request, lazy announcer start, caches."""
+    for i in range(count):
+        for attempt in range(attempts):
+            try:
+                post_json(f"{base_url}/api/v1/events", event_body(run, i))
+                break
+            except OSError:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(1)
+
+
 def post_json(url: str, body: object, token: str = TOKEN, timeout: float = 30) -> tuple[int, dict]:
     req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
                                  headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
@@ -191,8 +266,8 @@ class Server:
         cmd = [c.replace("{port}", str(self.port)) for c in cmd]
         log = open(self.log_path, "w")
         # taskset execs the command: the pid we hold is the server's own pid.
-        self.proc = subprocess.Popen(["taskset", "-c", self.core, *cmd], cwd=ROOT, env=env, stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(["taskset", "-c", self.core, *cmd], cwd=SERVER_TREE, env=env, stdout=log,
+                                     stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
