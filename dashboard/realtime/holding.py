@@ -73,6 +73,9 @@ class HoldingManager(socketio.Manager):
 
     def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kwargs):
         room = to or room
+        if isinstance(room, str) and room.startswith(LIVE_ROOM_PREFIXES) \
+                and room not in self.rooms.get(namespace, {}):
+            return None  # nobody of this process in the room: skip encoding the packet
         if (self._held or self._delivered or self._floors) and isinstance(room, str) \
                 and room.startswith(LIVE_ROOM_PREFIXES):
             with self._held_lock:
