@@ -119,6 +119,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def unpack(received: list[tuple[str, Any]]) -> list[dict]:
+    """event/alert messages in arrival order, batches unpacked."""
+    out: list[dict] = []
+    for name, data in received:
+        if name in ("event", "alert"):
+            out.append({"name": name, "data": data})
+        elif name == "batch":
+            out.extend(data["messages"])
+    return out
+
+
 class LiveClient:
     """A python-socketio client on `/live` of a real server that records every
     message (`event`, `alert`, `batch`, `hello`, `resync`) in arrival order."""
@@ -174,13 +185,7 @@ class LiveClient:
         """The `event`/`alert` messages received so far ({"name", "data"}), batches unpacked."""
         with self._cond:
             received = list(self.received)
-        out: list[dict] = []
-        for name, data in received:
-            if name in ("event", "alert"):
-                out.append({"name": name, "data": data})
-            elif name == "batch":
-                out.extend(data["messages"])
-        return out
+        return unpack(received)
 
     def seqs(self) -> list[int]:
         return [m["data"]["seq"] for m in self.messages()]

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.helpers import (AUTH, COMMUNITY, DISTRICT, GRID, GRID2, OTHER_GRID, OTHER_STREET, SIBLING_COMMUNITY,
+from tests.helpers import (AUTH, unpack, COMMUNITY, DISTRICT, GRID, GRID2, OTHER_GRID, OTHER_STREET, SIBLING_COMMUNITY,
                            SIBLING_GRID, STREET, incident, mediation, unique, wait_for)
 
 NS = "/live"
@@ -31,13 +31,7 @@ class Socket:
 
     def messages(self) -> list[dict]:
         """event/alert messages in arrival order; batches unpacked."""
-        out = []
-        for name, data in self.pull():
-            if name in ("event", "alert"):
-                out.append({"name": name, "data": data})
-            elif name == "batch":
-                out.extend(data["messages"])
-        return out
+        return unpack(self.pull())
 
     def seqs(self) -> list[int]:
         return [m["data"]["seq"] for m in self.messages()]
