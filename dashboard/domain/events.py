@@ -31,6 +31,8 @@ INCIDENT_CATEGORIES: dict[str, tuple[str, str]] = {
     "parking": ("乱停车", "Parking disorder"),
     "collective_petition": ("集体上访", "Collective petition"),
     "safety_hazard": ("安全隐患", "Safety hazard"),
+    # An incident the dashboard opened for a patrol's anomaly that named no category.
+    "patrol_finding": ("巡逻发现", "Patrol finding"),
 }
 
 MEDIATION_CHANNELS: dict[str, tuple[str, str]] = {
@@ -141,6 +143,21 @@ def _check_patrol_attributes(event: EventIn) -> None:
     elif event.type == "checkpoint":
         if not isinstance(attrs.get("checkpoint"), str) or not attrs["checkpoint"]:
             raise _FieldError("attributes.checkpoint", "a 'checkpoint' event names the planned checkpoint reached")
+    elif event.type == "anomaly":
+        _check_anomaly(attrs)
+
+
+def _check_anomaly(attrs: dict[str, Any]) -> None:
+    """The optional fields about the incident an anomaly found (dashboard.actions.patrols)."""
+    ref = attrs.get("incident_ref")
+    if ref is not None and (not isinstance(ref, str) or not ref.strip() or len(ref) > 128):
+        raise _FieldError("attributes.incident_ref", "the ref of the incident the source reports for this anomaly: "
+                                                     "text of 1 to 128 characters")
+    if "category" in attrs and attrs["category"] not in INCIDENT_CATEGORIES:
+        raise _FieldError("attributes.category", f"unknown incident category {attrs['category']!r}; expected one of {', '.join(INCIDENT_CATEGORIES)}")
+    priority = attrs.get("priority")
+    if "priority" in attrs and (isinstance(priority, bool) or priority not in (1, 2, 3, 4)):
+        raise _FieldError("attributes.priority", "an integer from 1 (urgent) to 4 (routine)")
 
 
 def _check_checkpoint(i: int, cp: Any) -> None:

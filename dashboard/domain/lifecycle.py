@@ -30,6 +30,11 @@ or raises `LifecycleError` naming the event field to blame (the API's 422).
 | mediation| transferred to its current channel                               | attributes.to         |
 | mediation| closed from any status but closed; outcome agreed/failed/        | type                  |
 |          |   transferred, or withdrawn (from accepted/in_mediation)         |                       |
+| patrol   | anomaly names its incident in details.anomalies: the source's    | -                     |
+|          |   attributes.incident_ref (it reports that incident itself), else|                       |
+|          |   "<patrol ref>-A<n>", which the dashboard opens (actions/patrols)|                      |
+| incident | reported with attributes.patrol_ref: details.patrol_ref; the     | -                     |
+|          |   dashboard's own report of an anomaly: details.opened_by        |                       |
 
 is_open: incident not resolved/closed (resolved awaits feedback, no more work);
 patrol active; mediation accepted/in_mediation/transferred (agreed/failed await
@@ -39,6 +44,7 @@ A checkpoint's grid is the unit it was reached in (the checkpoint event's unit).
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -52,6 +58,10 @@ PATROL_STATUSES = ("active", "ended")
 MEDIATION_STATUSES = ("accepted", "in_mediation", "agreed", "failed", "transferred", "closed")
 
 OPENING = {"incident": "reported", "patrol": "started", "mediation": "accepted"}
+# The source of the events the dashboard derives itself: the report of the incident a
+# patrol anomaly opens (dashboard.actions.patrols), with attributes.anomaly = {source, id}.
+DERIVED_SOURCE = "dashboard"
+MAX_REF = 128  # CONTRACT: a ref is at most 128 characters
 _OPENED_STATUS = {"incident": "reported", "patrol": "active", "mediation": "accepted"}
 # A reopened incident is back at the start: any forward stage may follow.
 _INCIDENT_RANK = {status: i for i, status in enumerate(INCIDENT_FLOW)} | {"reopened": 0}
@@ -162,7 +172,7 @@ def _open(event: EventIn) -> ItemState:
                       stages={opening: _iso(event.occurred_at)})
     if event.kind == "incident":
         state.details = {"source": event.source, "location": _location(event),
-                         "reopen_count": 0, "reopened_at": None}
+                         "reopen_count": 0, "reopened_at": None, **_incident_links(event)}
     elif event.kind == "patrol":
         state.details = _patrol_details(event)
     else:
@@ -191,6 +201,17 @@ def _location(event: EventIn) -> dict[str, Any] | None:
 
 
 # --- incident -------------------------------------------------------------
+
+def _incident_links(event: EventIn) -> dict[str, Any]:
+    """An incident found by a patrol names it; one the dashboard opened for an anomaly says so."""
+    attrs, links = event.attributes, {}
+    if attrs.get("patrol_ref"):
+        links["patrol_ref"] = str(attrs["patrol_ref"])
+    anomaly = attrs.get("anomaly")
+    if event.source == DERIVED_SOURCE and isinstance(anomaly, dict):
+        links.update(opened_by="anomaly", source=anomaly.get("source"))
+    return links
+
 
 def _apply_incident(state: ItemState, event: EventIn) -> None:
     at = _iso(event.occurred_at)
@@ -236,13 +257,25 @@ def _apply_patrol(state: ItemState, event: EventIn) -> None:
     elif event.type == "position":
         state.details["positions"] = state.details.get("positions", 0) + 1
     elif event.type == "anomaly":
-        incident_ref = event.attributes.get("incident_ref")
-        state.details.setdefault("anomalies", []).append({
-            "event_id": event.id, "incident_ref": None if incident_ref is None else str(incident_ref),
-            "at": _iso(event.occurred_at), "unit": event.unit})
+        anomalies = state.details.setdefault("anomalies", [])
+        given = event.attributes.get("incident_ref")
+        named = given is not None and bool(str(given).strip())
+        anomalies.append({
+            "event_id": event.id, "at": _iso(event.occurred_at), "unit": event.unit,
+            "incident_ref": str(given).strip() if named else anomaly_incident_ref(state.ref, len(anomalies) + 1),
+            "source_reports": named})
     elif event.type == "ended":
         state.status = "ended"
         state.stages.setdefault("ended", _iso(event.occurred_at))
+
+
+def anomaly_incident_ref(patrol_ref: str, n: int) -> str:
+    """The ref of the incident the dashboard opens for a patrol's n-th anomaly."""
+    suffix = f"-A{n}"
+    if len(patrol_ref) + len(suffix) <= MAX_REF:
+        return patrol_ref + suffix
+    digest = hashlib.sha1(patrol_ref.encode()).hexdigest()[:12]  # a ref near the limit: still unique
+    return f"{patrol_ref[:MAX_REF - len(suffix) - 13]}~{digest}{suffix}"
 
 
 def _note_position(state: ItemState, event: EventIn) -> None:

@@ -73,6 +73,8 @@ class Event(ScopeMixin, table=True):
         Index("ix_event_kind_ref", "kind", "ref"),
         Index("ix_event_occurred", "occurred_at"),
         Index("ix_event_surge", "unit", "category", "occurred_at"),
+        # What happened in a window, by kind and type: coverage of a day, mediation outcomes of a month.
+        Index("ix_event_kind_type_occurred", "kind", "type", "occurred_at"),
     )
     seq: int = Field(primary_key=True, sa_type=BigInteger)
     source: str = Field(max_length=64)
@@ -101,6 +103,9 @@ class Item(ScopeMixin, table=True):
         UniqueConstraint("kind", "ref", name="uq_item_kind_ref"),
         Index("ix_item_open_street", "is_open", "street"),
         Index("ix_item_open_community", "is_open", "community"),
+        # Open items of one kind (a district's active patrols, open mediations): with database
+        # statistics the planner otherwise walks every item of the kind via (kind, ref).
+        Index("ix_item_kind_open", "kind", "is_open"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16)

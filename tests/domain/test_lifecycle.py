@@ -240,7 +240,7 @@ def test_patrol_happy_path() -> None:
     assert [c["reached_at"] for c in d["checkpoints"]] == [utc(10), utc(28), None]
     assert d["checkpoints"][1]["reached_unit"] == "G-2" and d["checkpoints"][0]["due_at"] == utc(15)
     assert d["positions"] == 1 and d["last_position"] == {"lat": 29.81, "lon": 106.06, "at": utc(20)}
-    assert [(a["incident_ref"], a["unit"]) for a in d["anomalies"]] == [("I-9", "G-2"), (None, "G-2")]
+    assert [(a["incident_ref"], a["unit"]) for a in d["anomalies"]] == [("I-9", "G-2"), ("P-1-A2", "G-2")]
     assert d["anomalies"][0]["event_id"].startswith("e")
     assert next_checkpoint(state)["name"] == "C"
     state = apply_event(state, pat("ended", 60))

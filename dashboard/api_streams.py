@@ -1,0 +1,57 @@
+"""Patrol and mediation panels of the read API: `GET /api/v1/patrols?unit=&day=`
+and `GET /api/v1/mediations?unit=` (imported by the app factory like api_alerts)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask import jsonify, request
+
+from dashboard.api import BadQuery, _unit_arg, api, services
+from dashboard.store.queries import CST, current_head
+from dashboard.store.serialize import iso
+from dashboard.store.stream_stats import mediation_summary, patrol_summary
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[midnight, next midnight) of a calendar day in the district's time zone."""
+    start = datetime(day.year, day.month, day.day, tzinfo=CST)
+    return start, start + timedelta(days=1)
+
+
+def month_start_of(now: datetime) -> datetime:
+    local = now.astimezone(CST)
+    return datetime(local.year, local.month, 1, tzinfo=CST)
+
+
+def _day_arg(now: datetime) -> date:
+    raw = request.args.get("day")
+    if raw is None:
+        return now.astimezone(CST).date()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadQuery("day", "a calendar day YYYY-MM-DD (district time)") from None
+
+
+@api.get("/patrols")
+def get_patrols():
+    svc = services()
+    unit = _unit_arg(svc)
+    now = svc.clock()
+    day = _day_arg(now)
+    start, end = day_bounds(day)
+    head = current_head(svc.engine)  # read first: anything newer comes by push
+    body = patrol_summary(svc.engine, tree=svc.tree, unit=unit, day_start=start, day_end=end, now=now)
+    return jsonify({"unit": unit, "day": day.isoformat(), "day_start": iso(start), "day_end": iso(end),
+                    "head": head, "server_time": iso(now), **body})
+
+
+@api.get("/mediations")
+def get_mediations():
+    svc = services()
+    unit = _unit_arg(svc)
+    now = svc.clock()
+    month_start = month_start_of(now)
+    head = current_head(svc.engine)
+    body = mediation_summary(svc.engine, tree=svc.tree, unit=unit, month_start=month_start, now=now)
+    return jsonify({"unit": unit, "month_start": iso(month_start), "head": head, "server_time": iso(now), **body})

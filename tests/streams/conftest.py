@@ -1,0 +1,175 @@
+"""Fixtures for the patrol and mediation tests: `Services` on a seeded database
+with a moving clock (no sleeping), event builders, and an ingest helper that
+moves the clock to the event's time (a source sends what just happened)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterator
+
+import pytest
+
+from dashboard.actions.ingest import IngestResult, do_ingest_events
+from dashboard.actions.sweep import do_sweep
+from dashboard.domain.events import EventIn
+from dashboard.domain.messages import check_message
+from dashboard.domain.policy import parse_policy
+from dashboard.services import Services
+from dashboard.settings import Settings
+from dashboard.store.db import load_tree, make_engine
+from tests.helpers import unique
+
+CST = timezone(timedelta(hours=8))
+T0 = datetime(2026, 11, 27, 9, 0, tzinfo=CST)  # a Friday morning in Tongliang
+MIN = timedelta(minutes=1)
+DAY = timedelta(days=1)
+
+STREET = "bachuan"
+COMMUNITY = "bachuan-zhengjie"
+GRID1, GRID2, GRID3 = "bachuan-zhengjie-g01", "bachuan-zhengjie-g02", "bachuan-zhengjie-g03"
+SIBLING = "bachuan-jinlong"
+SIBLING_GRID = "bachuan-jinlong-g01"
+OTHER_GRID = "nancheng-longcheng-g01"
+
+POLICY = """
+sweep_interval: 5s
+escalate_after: 10m
+ack_timeout: 2h
+incident:
+  default: {acknowledge: 15m, arrive: 1h, resolve: 24h}
+  priority:
+    1: {acknowledge: 5m, arrive: 15m, resolve: 4h, start_level: district}
+  category: {}
+mediation:
+  default: {resolve: 30d}
+  channel:
+    judicial: {resolve: 60d}
+patrol:
+  checkpoint_grace: 15m
+surge: {window: 1h, count: 3}
+"""
+
+
+class Recorder:
+    """An announcer that keeps every message it is given (announced after commit),
+    checking each against its wire schema (CONTRACT "Live push")."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+
+    def announce(self, messages: list[dict]) -> None:
+        for m in messages:
+            check_message(m["name"], m["data"])
+            assert m["seq"] == m["data"]["seq"]
+        self.messages.extend(messages)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def make_services(url: str, tmp_path, policy: str = POLICY, now: datetime = T0) -> Services:
+    settings = Settings.from_env({"DASHBOARD_DATABASE_URL": url, "DASHBOARD_VAR_DIR": str(tmp_path)})
+    engine = make_engine(url)
+    return Services(settings=settings, engine=engine, tree=load_tree(engine), announcer=Recorder(),
+                    policy=parse_policy(policy), clock=Clock(now))
+
+
+@pytest.fixture
+def svc(sqlite_url, tmp_path) -> Iterator[Services]:
+    """A seeded SQLite database of this test, the test policy, the clock at T0."""
+    services = make_services(sqlite_url, tmp_path)
+    yield services
+    services.engine.dispose()
+
+
+@pytest.fixture
+def svc_db(db_url, tmp_path) -> Iterator[Services]:
+    """The same on SQLite and on PostgreSQL."""
+    services = make_services(db_url, tmp_path)
+    yield services
+    services.engine.dispose()
+
+
+# --- events ----------------------------------------------------------------------
+
+def _at(when: datetime) -> str:
+    return when.astimezone(CST).isoformat()
+
+
+def event(kind: str, type_: str, ref: str, unit: str, at: datetime, **fields: Any) -> dict[str, Any]:
+    source = {"patrol": "patrol-app", "mediation": "mediation"}.get(kind, "grid-app")
+    ev = {"id": unique(type_), "source": source, "kind": kind, "type": type_, "ref": ref, "unit": unit,
+          "occurred_at": _at(at)}
+    ev.update(fields)
+    return ev
+
+
+def started(ref: str, unit: str, at: datetime, checkpoints: list[tuple[str, str, datetime]], *,
+            team: str = "正街社区治安巡逻队", team_kind: str = "security_patrol", **fields: Any) -> dict[str, Any]:
+    return event("patrol", "started", ref, unit, at, title=f"{team} 巡逻", attributes={
+        "team": team, "team_kind": team_kind,
+        "checkpoints": [{"name": n, "unit": u, "due_at": _at(d)} for n, u, d in checkpoints]}, **fields)
+
+
+def checkpoint(ref: str, name: str, unit: str, at: datetime, **fields: Any) -> dict[str, Any]:
+    return event("patrol", "checkpoint", ref, unit, at, attributes={"checkpoint": name}, **fields)
+
+
+def position(ref: str, unit: str, at: datetime, lat: float, lon: float) -> dict[str, Any]:
+    return event("patrol", "position", ref, unit, at, location={"lat": lat, "lon": lon})
+
+
+def anomaly(ref: str, unit: str, at: datetime, **attributes: Any) -> dict[str, Any]:
+    return event("patrol", "anomaly", ref, unit, at, title="巡逻发现：乱停车", attributes=attributes)
+
+
+def ended(ref: str, unit: str, at: datetime) -> dict[str, Any]:
+    return event("patrol", "ended", ref, unit, at)
+
+
+def mediation(ref: str, type_: str, unit: str, at: datetime, **fields: Any) -> dict[str, Any]:
+    return event("mediation", type_, ref, unit, at, **fields)
+
+
+def accepted(ref: str, unit: str, at: datetime, channel: str = "people") -> dict[str, Any]:
+    return mediation(ref, "accepted", unit, at, category=channel, title=f"{channel} 调解 {ref}")
+
+
+def transferred(ref: str, unit: str, at: datetime, to: str) -> dict[str, Any]:
+    return mediation(ref, "transferred", unit, at, attributes={"to": to})
+
+
+def reported(ref: str, unit: str, at: datetime, *, category: str = "parking", priority: int = 3,
+             **fields: Any) -> dict[str, Any]:
+    return event("incident", "reported", ref, unit, at, category=category, priority=priority,
+                 title=f"乱停车 {ref}", **fields)
+
+
+# --- actions on the moving clock ---------------------------------------------------
+
+def ingest(svc: Services, *events: dict[str, Any]) -> IngestResult:
+    """Ingest a batch; the clock moves forward to the latest occurred_at (never back)."""
+    parsed = [EventIn.model_validate(e) for e in events]
+    svc.clock.now = max([svc.clock.now, *(e.occurred_at for e in parsed)])
+    return do_ingest_events(svc, parsed)
+
+
+def sweep_at(svc: Services, at: datetime) -> list[dict]:
+    """Sweep at `at`; the alert messages it announced."""
+    svc.clock.now = at
+    start = len(svc.announcer.messages)
+    do_sweep(svc, at)
+    return [m["data"] for m in svc.announcer.messages[start:] if m["name"] == "alert"]
+
+
+def brief(alerts: list[dict]) -> list[tuple]:
+    return [(a["action"], a["ref"], a["stage"], a["level"], a["holder"]) for a in alerts]
+
+
+def local_day(day: datetime) -> tuple[datetime, datetime]:
+    start = day.astimezone(CST).replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + DAY
