@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
+from dashboard.actions.rollups import record_alert_change, record_alerts_raised
 from dashboard.domain.escalation import ACTIVE, AlertClock, Step, holder_level, next_check_at
 from dashboard.domain.policy import parse_duration
 from dashboard.domain.unit_tree import UnitTree
@@ -71,6 +72,7 @@ def record_change(session: Session, svc: Services, seqs: SeqBlock, alert: Alert,
     session.add(AlertLog(alert_id=alert.id, seq=seq, at=now, action=action, from_level=from_level,
                          to_level=alert.level, actor=actor.name, note=note))
     payload = alert_payload(alert, action=action, actor=actor.name, note=note)
+    record_alert_change(session, svc, alert, action=action, at=now)
     session.add(Message(seq=seq, name="alert", unit=alert.unit, created_at=now, payload=payload,
                         **svc.tree.scope(alert.unit)))
     out.append({"name": "alert", "seq": seq, "unit": alert.unit, "data": payload})
@@ -125,6 +127,7 @@ def raise_alerts(session: Session, svc: Services, seqs: SeqBlock, rows: list[dic
                              **svc.tree.scope(r["unit"])))
         out.append({"name": "alert", "seq": r["last_seq"], "unit": r["unit"], "data": payload})
     session.execute(insert(AlertLog.__table__), logs)
+    record_alerts_raised(session, svc, fresh, at=now)
     session.execute(insert(Message.__table__), messages)
     return len(fresh)
 

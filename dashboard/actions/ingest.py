@@ -15,6 +15,8 @@ from sqlalchemy import bindparam, insert, select, tuple_, update
 from sqlmodel import Session
 
 from dashboard.actions.alerts import resolve_for_item
+from dashboard.actions.patrols import anomaly_report
+from dashboard.actions.rollups import record_item_change
 from dashboard.actions.surge import check_surges
 from dashboard.domain.clocks import compute_deadlines, cycle_of, freeze_budget, newly_met, next_due
 from dashboard.domain.events import EventIn, Problem
@@ -104,13 +106,28 @@ def _store_batch(session: Session, svc: Services, events: list[EventIn], seqs: S
         applied.append(Applied(ev, _event_row(svc, ev, seq, now), dict(current["state"]) if current else {}, item))
         result.accepted += 1
         result.results.append({"id": ev.id, "seq": seq})
+        if ev.kind == "patrol" and ev.type == "anomaly":
+            _open_anomaly_incident(session, svc, ev, state, items, applied, seqs, now)
     if problems:
         raise IngestRejected(problems)
     result.messages = _write(session, svc, applied, items, now)
     for a in applied:
         _settle_alerts(session, svc, seqs, a.before, a.item, now, result.messages)
+        record_item_change(session, svc, a.event, a.before, a.item)
     check_surges(session, svc, seqs, [a.event for a in applied], now, result.messages)
     return result
+
+
+def _open_anomaly_incident(session: Session, svc: Services, ev: EventIn, patrol: ItemState, items: dict,
+                           applied: list[Applied], seqs: SeqBlock, now: datetime) -> None:
+    """The incident the dashboard opens for a patrol's anomaly, stored as its own
+    `reported` event right after it (rule in dashboard.actions.patrols)."""
+    report = anomaly_report(session, ev, patrol, items)
+    if report is None:
+        return
+    seq = seqs.next()
+    item = items[("incident", report.ref)] = _next_item(svc, None, apply_event(None, report), seq)
+    applied.append(Applied(report, _event_row(svc, report, seq, now), {}, item))
 
 
 def _existing_seqs(session: Session, events: list[EventIn]) -> dict[tuple[str, str], int]:

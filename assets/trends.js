@@ -1,0 +1,50 @@
+/* /trends in the browser: the live nudge. Listens to the feed of the user's
+ * unit (LiveFeed, assets/live.js) and, at most every 1.5 s, clicks the hidden
+ * `trends-live` button; its callback re-reads the rollups, so panels over
+ * today move with pushed messages without a page reload. */
+(function () {
+  "use strict";
+
+  var THROTTLE_MS = 1500;
+
+  function Trends(cfg) {
+    var self = this;
+    this.cfg = cfg;
+    this.seq = 0;
+    this.timer = null;
+    this.feed = new window.LiveFeed({
+      unit: cfg.unit,
+      snapshotUrl: "/api/v1/trends?unit=" + encodeURIComponent(cfg.unit),
+      onSnapshot: function (snap) { self.seq = Math.max(self.seq, snap.head || 0); },
+      onMessage: function (name, data) { self.seq = Math.max(self.seq, data.seq); self.nudge(); },
+      onResync: function () { self.nudge(); },
+      onState: function (state) {
+        var badge = document.getElementById("trends-connection");
+        if (!badge) return;
+        badge.className = "badge badge-" + state.replace(" ", "-");
+        badge.textContent = (cfg.labels && cfg.labels[state]) || state;
+      }
+    });
+    this.feed.start();
+  }
+
+  // Coalesce a burst of messages into one refresh (setTimeout: it runs in hidden tabs too).
+  Trends.prototype.nudge = function () {
+    var self = this;
+    if (this.timer) return;
+    this.timer = setTimeout(function () {
+      self.timer = null;
+      var button = document.getElementById("trends-live");
+      if (button) button.click();
+    }, THROTTLE_MS);
+  };
+
+  window.dash_clientside = window.dash_clientside || {};
+  window.dash_clientside.trends = {
+    start: function (cfg) {
+      if (!cfg || window.trendsPage) return window.dash_clientside.no_update;
+      window.trendsPage = new Trends(cfg);
+      return Date.now();
+    }
+  };
+})();

@@ -1,0 +1,141 @@
+"""Keeping the trend rollups up to date.
+
+Hooks, called inside the transactions that change items and alerts (they
+already hold the seq lock, so rollup rows are updated in seq order):
+
+- `record_item_change(session, svc, event, before, item)` from ingest, once
+  per stored event, after the item is saved;
+- `record_alert_change(session, svc, alert, action=..., at=...)` from
+  alerts.record_change, and `record_alerts_raised(session, svc, rows, at=...)`
+  from alerts.raise_alerts.
+
+They only queue facts on the session; dashboard.store.rollups writes them,
+merged, just before the commit (and forgets them on a rollback).
+
+`Replayer` turns the raw log into the same facts, event by event, through the
+same lifecycle and clocks as ingest: `rebuild_rollups` uses it to rebuild the
+tables from the event log (an existing database, or a check), and
+bench/gen_year.py to fill a generated year.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from dashboard.domain.clocks import compute_deadlines, freeze_budget
+from dashboard.domain.events import EventIn, Location
+from dashboard.domain.lifecycle import ItemState, LifecycleError, apply_event
+from dashboard.domain.policy import Policy
+from dashboard.domain.trends import Facts, alert_facts, item_facts, merge
+from dashboard.services import Services
+from dashboard.store import rollups
+from dashboard.store.models import Alert, AlertLog, Event, Item
+from dashboard.store.seq import SeqBlock
+
+
+def record_item_change(session: Session, svc: Services, event: Any, before: Mapping[str, Any],
+                       item: Item | Mapping[str, Any]) -> None:
+    """`event` (EventIn or stored row) turned the item's state `before` ({} for a new
+    item) into the item's state now (`item`: the Item row or its column values)."""
+    after = item.state if isinstance(item, Item) else item["state"]
+    rollups.stage(session, item_facts(event, before, after), svc.tree)
+
+
+def record_alert_change(session: Session, svc: Services, alert: Alert, *, action: str, at) -> None:
+    """An alert change already applied to `alert` (its `level` is where it went)."""
+    rollups.stage(session, alert_facts(unit=alert.unit, category=alert.category, priority=alert.priority,
+                                       action=action, level=alert.level, at=at), svc.tree)
+
+
+def record_alerts_raised(session: Session, svc: Services, rows: Iterable[Mapping[str, Any]], *, at) -> None:
+    """Alerts inserted in bulk (the row dicts of alerts.raise_alerts)."""
+    facts: Facts = {}
+    for r in rows:
+        merge(facts, alert_facts(unit=r["unit"], category=r.get("category"), priority=r.get("priority"),
+                                 action="raised", level=r["level"], at=at))
+    rollups.stage(session, facts, svc.tree)
+
+
+class Replayer:
+    """Item states and rollup facts from events applied in seq order."""
+
+    def __init__(self, policy: Policy, budgets: Mapping[tuple[str, str], dict] | None = None) -> None:
+        self.policy = policy
+        self.budgets = budgets or {}
+        self.states: dict[tuple[str, str], tuple[ItemState, dict]] = {}
+        self.facts: Facts = {}
+        self.rejected = 0
+
+    def apply(self, event: EventIn) -> dict | None:
+        """The item's state after `event` (as kept in Item.state), or None when the
+        lifecycle refuses it (ingest would have answered 422 and stored nothing)."""
+        key = (event.kind, event.ref)
+        previous = self.states.get(key)
+        try:
+            state = apply_event(previous[0] if previous else None, event)
+        except LifecycleError:
+            self.rejected += 1
+            return None
+        before = previous[1] if previous else {}
+        budget = before.get("budget") or self.budgets.get(key) or freeze_budget(self.policy, state)
+        # What item_facts reads of Item.state, without to_dict's deep copy (the lifecycle
+        # copies a state before changing it, so sharing `details` is safe); full_state() below.
+        after = {"kind": state.kind, "unit": state.unit, "opened_at": state.opened_at.isoformat(),
+                 "category": state.category, "priority": state.priority, "details": state.details,
+                 "budget": budget, "deadlines": compute_deadlines(state, budget)}
+        merge(self.facts, item_facts(event, before, after))
+        self.states[key] = (state, after)
+        return after
+
+    def full_state(self, key: tuple[str, str]) -> dict:
+        """The item's state as ingest keeps it in Item.state."""
+        state, after = self.states[key]
+        return {**state.to_dict(), "budget": after["budget"], "deadlines": after["deadlines"], "alerted": []}
+
+    def alert(self, *, unit: str, category: str | None, priority: int | None, action: str, level: str, at) -> None:
+        merge(self.facts, alert_facts(unit=unit, category=category, priority=priority, action=action,
+                                      level=level, at=at))
+
+
+def event_in(row: Event) -> EventIn:
+    """A stored event as the lifecycle takes it (no validation: it was valid when stored)."""
+    location = Location.model_construct(lat=row.lat, lon=row.lon) if row.lat is not None else None
+    return EventIn.model_construct(
+        id=row.source_id, source=row.source, kind=row.kind, type=row.type, ref=row.ref, unit=row.unit,
+        occurred_at=row.occurred_at, category=row.category, priority=row.priority, title=row.title,
+        description=row.description, actor=row.actor, location=location, attributes=row.attributes or {})
+
+
+def replay_log(session: Session, policy: Policy, *, chunk: int = 5000) -> Replayer:
+    """Every stored event (seq order) and every alert change, through a Replayer."""
+    budgets = {(k, r): (s or {}).get("budget") for k, r, s in session.execute(select(Item.kind, Item.ref, Item.state))}
+    replayer = Replayer(policy, {k: b for k, b in budgets.items() if b})
+    last = 0
+    while True:
+        rows = session.scalars(select(Event).where(Event.seq > last).order_by(Event.seq).limit(chunk)).all()
+        if not rows:
+            break
+        for row in rows:
+            replayer.apply(event_in(row))
+        last = rows[-1].seq
+        session.expunge_all()
+    changes = session.execute(select(AlertLog.action, AlertLog.to_level, AlertLog.at, Alert.unit, Alert.category,
+                                     Alert.priority).join(Alert, Alert.id == AlertLog.alert_id))
+    for action, level, at, unit, category, priority in changes:
+        replayer.alert(unit=unit, category=category, priority=priority, action=action, level=level, at=at)
+    return replayer
+
+
+def rebuild_rollups(svc: Services) -> int:
+    """Recompute every rollup row from the raw log, in one transaction that holds
+    the seq lock (ingest waits meanwhile). Returns the number of rows written."""
+    with Session(svc.engine) as session:
+        SeqBlock(session)
+        replayer = replay_log(session, svc.policy)
+        rollups.clear(session)
+        written = rollups.bulk_load(session, rollups.expand(replayer.facts, svc.tree), svc.tree)
+        session.commit()
+    return written

@@ -1,0 +1,392 @@
+"""Rollup tables behind the trend panels, and how facts land in them.
+
+A fact (dashboard.domain.trends) names the item's own unit and a day. Here it
+is expanded three ways before it is written:
+- to the unit and every ancestor down to community level (so "the district
+  over a year" reads the district's rows, never its 131 grids'); grid rows
+  only where a community's per-grid breakdown needs them (incident, stage;
+  any other panel of a grid is answered from the grid's own raw events).
+  `problem` rows are kept per community (or the unit itself above community
+  level), `patrol` rows per unit reached (coverage counts distinct grids);
+- to a day bucket and a month bucket (`period` 'd' / 'm'): a range reads its
+  whole months from month rows and only the odd days from day rows;
+- at district and street level, to "any category" / "any priority" rows
+  too (`*`, 0): an unfiltered panel reads one row where it would sum forty.
+
+Every write is an upsert that adds (`n = n + excluded.n`), so a late event
+just adds to an old bucket, and a retraction (a checkpoint reached earlier
+than first reported) adds a negative count. Within a transaction, facts are
+merged in memory and written just before the commit (one upsert per table),
+in the same transaction as the events they come from.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Index, Table, delete, event, func, insert, literal, select
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Field, SQLModel
+
+from dashboard.domain.trends import ALL_CATEGORIES, ALL_PRIORITIES, VALUES, Facts, month_of
+from dashboard.domain.unit_tree import UnitTree
+
+CUBE_LEVELS = ("district", "street")   # levels with "any" rows
+GRID_TABLES = ("incident", "stage")    # the only tables with grid-level rows
+_NO_ROWID = {"sqlite_with_rowid": False}  # SQLite: rows clustered by key, range scans are contiguous
+
+
+def _key(**kw: Any) -> Any:
+    return Field(primary_key=True, **kw)
+
+
+class TrendIncident(SQLModel, table=True):
+    __tablename__ = "trend_incident"
+    __table_args__ = (_NO_ROWID,)
+    unit: str = _key(max_length=64)
+    period: str = _key(max_length=1)
+    bucket: date = _key()
+    category: str = _key(max_length=64)
+    priority: int = _key()
+    reported: int = 0
+    reopened: int = 0
+
+
+class TrendHour(SQLModel, table=True):
+    __tablename__ = "trend_hour"
+    __table_args__ = (_NO_ROWID,)
+    unit: str = _key(max_length=64)
+    period: str = _key(max_length=1)
+    bucket: date = _key()
+    weekday: int = _key()   # 1 Monday .. 7 Sunday
+    hour: int = _key()      # 0..23, China time
+    category: str = _key(max_length=64)
+    priority: int = _key()
+    reported: int = 0
+    reopened: int = 0
+
+
+class TrendStage(SQLModel, table=True):
+    __tablename__ = "trend_stage"
+    __table_args__ = (_NO_ROWID,)
+    unit: str = _key(max_length=64)
+    period: str = _key(max_length=1)
+    bucket: date = _key()
+    category: str = _key(max_length=64)
+    priority: int = _key()
+    stage: str = _key(max_length=16)
+    budget_s: int = _key()
+    n: int = 0
+    on_time: int = 0
+
+
+class TrendLatency(SQLModel, table=True):
+    __tablename__ = "trend_latency"
+    __table_args__ = (_NO_ROWID,)
+    unit: str = _key(max_length=64)
+    period: str = _key(max_length=1)
+    bucket: date = _key()
+    category: str = _key(max_length=64)
+    priority: int = _key()
+    stage: str = _key(max_length=16)
+    bin: int = _key()       # upper edge, minutes (dashboard.domain.trends.latency_bin)
+    n: int = 0
+
+
+class TrendProblem(SQLModel, table=True):
+    __tablename__ = "trend_problem"
+    # Covering indexes per scope level, two orders: by bucket (a few days' rows) and by group (the month
+    # rows of a long window, read in GROUP BY order: no sort). dashboard.store.trends picks one per part.
+    __table_args__ = tuple(Index(f"ix_trend_problem_{level}", level, "period", "priority", "bucket", "category",
+                                 "aspect", "place", "n") for level in ("district", "street", "community")) + tuple(
+        Index(f"ix_trend_problem_{level}_groups", level, "period", "priority", "place", "category", "aspect",
+              "bucket", "n") for level in ("district", "street", "community"))
+    id: int | None = Field(default=None, primary_key=True)
+    place: str = Field(max_length=64)   # the community, or the unit itself above community level
+    period: str = Field(max_length=1)
+    bucket: date
+    category: str = Field(max_length=64)
+    priority: int
+    aspect: str = Field(max_length=64)
+    district: str | None = Field(default=None, max_length=64)
+    street: str | None = Field(default=None, max_length=64)
+    community: str | None = Field(default=None, max_length=64)
+    n: int = 0
+
+
+class TrendMediation(SQLModel, table=True):
+    __tablename__ = "trend_mediation"
+    __table_args__ = (_NO_ROWID,)
+    unit: str = _key(max_length=64)
+    period: str = _key(max_length=1)
+    bucket: date = _key()
+    channel: str = _key(max_length=32)
+    measure: str = _key(max_length=48)   # accepted | agreed | failed | withdrawn | to:<target>
+    n: int = 0
+
+
+class TrendPatrol(SQLModel, table=True):
+    __tablename__ = "trend_patrol"
+    __table_args__ = tuple(Index(f"ix_trend_patrol_{level}", level, "day", "level", "reached", "late")
+                           for level in ("district", "street", "community", "grid"))
+    id: int | None = Field(default=None, primary_key=True)
+    unit: str = Field(max_length=64)     # where checkpoints were reached
+    day: date
+    level: str = Field(max_length=16)
+    district: str | None = Field(default=None, max_length=64)
+    street: str | None = Field(default=None, max_length=64)
+    community: str | None = Field(default=None, max_length=64)
+    grid: str | None = Field(default=None, max_length=64)
+    reached: int = 0
+    late: int = 0
+
+
+class TrendAlert(SQLModel, table=True):
+    __tablename__ = "trend_alert"
+    __table_args__ = (_NO_ROWID,)
+    unit: str = _key(max_length=64)
+    period: str = _key(max_length=1)
+    bucket: date = _key()
+    category: str = _key(max_length=64)
+    priority: int = _key()
+    action: str = _key(max_length=16)
+    level: str = _key(max_length=16)
+    n: int = 0
+
+
+# The unique key of each table (what an upsert conflicts on) and its counts.
+# problem and patrol have surrogate ids (their scope columns may be NULL) and a unique index.
+KEYS: dict[str, tuple[str, ...]] = {
+    "incident": ("unit", "period", "bucket", "category", "priority"),
+    "hour": ("unit", "period", "bucket", "weekday", "hour", "category", "priority"),
+    "stage": ("unit", "period", "bucket", "category", "priority", "stage", "budget_s"),
+    "latency": ("unit", "period", "bucket", "category", "priority", "stage", "bin"),
+    "problem": ("place", "period", "bucket", "category", "priority", "aspect"),
+    "mediation": ("unit", "period", "bucket", "channel", "measure"),
+    "patrol": ("unit", "day"),
+    "alert": ("unit", "period", "bucket", "category", "priority", "action", "level"),
+}
+MODELS = {"incident": TrendIncident, "hour": TrendHour, "stage": TrendStage, "latency": TrendLatency,
+          "problem": TrendProblem, "mediation": TrendMediation, "patrol": TrendPatrol, "alert": TrendAlert}
+Index("uq_trend_problem_key", *[TrendProblem.__table__.c[c] for c in KEYS["problem"]], unique=True)
+Index("uq_trend_patrol_key", *[TrendPatrol.__table__.c[c] for c in KEYS["patrol"]], unique=True)
+
+TABLES: dict[str, Table] = {name: model.__table__ for name, model in MODELS.items()}
+Rows = dict[str, dict[tuple, list[int]]]   # table -> key -> counts (plus extra columns for problem/patrol)
+
+
+# --- expansion ---------------------------------------------------------------------------------
+
+
+def _buckets(day: date) -> tuple[tuple[str, date], tuple[str, date]]:
+    return ("d", day), ("m", month_of(day))
+
+
+def has_any_rows(level: str, period: str) -> bool:
+    """Whether rows of this level and period include the "any category / priority" ones."""
+    return level in CUBE_LEVELS
+
+
+def _cube(level: str, period: str, category: str, priority: int) -> list[tuple[str, int]]:
+    if not has_any_rows(level, period):
+        return [(category, priority)]
+    return [(category, priority), (ALL_CATEGORIES, priority), (category, ALL_PRIORITIES),
+            (ALL_CATEGORIES, ALL_PRIORITIES)]
+
+
+def _lineage(tree: UnitTree, unit: str, table: str) -> list[tuple[str, str]]:
+    """(code, level) of the unit and its ancestors that keep rows of `table`."""
+    codes = tree.lineage(unit) or [unit]
+    levels = [(c, tree.nodes[c].level if c in tree.nodes else "grid") for c in codes]
+    return levels if table in GRID_TABLES else [(c, lv) for c, lv in levels if lv != "grid"]
+
+
+def place_of(tree: UnitTree, unit: str) -> str:
+    """The community a unit lies in, or the unit itself when it lies above community level."""
+    for code in tree.lineage(unit):
+        if tree.nodes[code].level == "community":
+            return code
+    return unit
+
+
+def _add(rows: Rows, table: str, key: tuple, values: Iterable[int]) -> None:
+    bucket = rows.setdefault(table, {})
+    current = bucket.get(key)
+    if current is None:
+        bucket[key] = list(values)
+    else:
+        for i, v in enumerate(values):
+            current[i] += v
+
+
+def expand(facts: Facts, tree: UnitTree, rows: Rows | None = None) -> Rows:
+    """The rollup rows (keys as in KEYS) that `facts` add to, merged into `rows`."""
+    rows = {} if rows is None else rows
+    for key, values in facts.items():
+        table, unit, day, *dims = key
+        if table == "patrol":
+            _add(rows, "patrol", (unit, day), values)
+        elif table == "problem":
+            category, priority, aspect = dims
+            place = place_of(tree, unit)
+            for period, bucket in _buckets(day):
+                for p in {priority, ALL_PRIORITIES}:
+                    _add(rows, "problem", (place, period, bucket, category, p, aspect), values)
+        elif table == "mediation":
+            for code, _level in _lineage(tree, unit, table):
+                for period, bucket in _buckets(day):
+                    _add(rows, "mediation", (code, period, bucket, *dims), values)
+        else:
+            _expand_cube(rows, tree, table, unit, day, dims, values)
+    return rows
+
+
+def _expand_cube(rows: Rows, tree: UnitTree, table: str, unit: str, day: date, dims: list, values) -> None:
+    if table == "hour":
+        hour, category, priority = dims
+        front, rest = (day.isoweekday(), hour), ()
+    else:
+        category, priority, *rest = dims
+        front = ()
+    for code, level in _lineage(tree, unit, table):
+        for period, bucket in _buckets(day):
+            for c, p in _cube(level, period, category, priority):
+                _add(rows, table, (code, period, bucket, *front, c, p, *rest), values)
+
+
+def _records(table: str, rows: dict[tuple, list[int]], tree: UnitTree) -> list[dict]:
+    keys, values = KEYS[table], VALUES[table]
+    out = []
+    for key in sorted(rows):  # key order: PostgreSQL locks rows in one order; SQLite appends in key order
+        counts = rows[key]
+        record = dict(zip(keys, key))
+        record.update(zip(values, counts))
+        if table == "problem":
+            scope = tree.scope(record["place"]) if record["place"] in tree.nodes else {}
+            record.update(district=scope.get("district"), street=scope.get("street"), community=scope.get("community"))
+        elif table == "patrol":
+            scope = tree.scope(record["unit"]) if record["unit"] in tree.nodes else {}
+            node = tree.nodes.get(record["unit"])
+            record.update(level=node.level if node else "grid", **{k: scope.get(k) for k in
+                                                                   ("district", "street", "community", "grid")})
+        out.append(record)
+    return out
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _insert(session: OrmSession, table: Table):
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - the project runs on SQLite and PostgreSQL
+        raise NotImplementedError(f"rollups need an upsert; {name} is not supported")
+    return dialect_insert(table)
+
+
+def write(session: OrmSession, rows: Rows, tree: UnitTree) -> int:
+    """Add `rows` to the rollup tables (upserts); returns how many rows were touched."""
+    touched = 0
+    for name, table_rows in rows.items():
+        if not table_rows:
+            continue
+        table = TABLES[name]
+        stmt = _insert(session, table)
+        counts = VALUES[name]
+        stmt = stmt.on_conflict_do_update(index_elements=list(KEYS[name]),
+                                          set_={c: table.c[c] + stmt.excluded[c] for c in counts})
+        records = _records(name, table_rows, tree)
+        session.execute(stmt, records)
+        touched += len(records)
+    return touched
+
+
+def bulk_load(session: OrmSession, rows: Rows, tree: UnitTree, chunk: int = 50000) -> int:
+    """Plain inserts into empty tables (the year generator, a rebuild)."""
+    touched = 0
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    for name, table_rows in rows.items():
+        records = _records(name, table_rows, tree)
+        for start in range(0, len(records), chunk):
+            part = records[start:start + chunk]
+            if sqlite and part:  # the driver's executemany: a million rows without per-row ORM work
+                columns = list(part[0])
+                sql = f"INSERT INTO {TABLES[name].name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+                session.connection().exec_driver_sql(sql, [tuple(_plain(r[c]) for c in columns) for r in part])
+            else:
+                session.execute(insert(TABLES[name]), part)
+        touched += len(records)
+    return touched
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def clear(session: OrmSession) -> None:
+    for table in TABLES.values():
+        session.execute(delete(table))
+
+
+# --- per-transaction buffer ----------------------------------------------------------------------
+
+_PENDING = "trend_rows"
+_TREE = "trend_tree"
+
+
+def stage(session: OrmSession, facts: Facts, tree: UnitTree) -> None:
+    """Queue facts for the rollups of this transaction (written just before it commits)."""
+    if not facts:
+        return
+    expand(facts, tree, session.info.setdefault(_PENDING, {}))
+    session.info[_TREE] = tree
+
+
+def flush_pending(session: OrmSession) -> int:
+    """Write what this transaction queued (also run automatically before commit)."""
+    rows = session.info.pop(_PENDING, None)
+    tree = session.info.pop(_TREE, None)
+    if not rows:
+        return 0
+    return write(session, rows, tree)
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _write_before_commit(session: OrmSession) -> None:
+    if session.info.get(_PENDING):
+        flush_pending(session)
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _forget_on_rollback(session: OrmSession, previous_transaction) -> None:
+    session.info.pop(_PENDING, None)
+    session.info.pop(_TREE, None)
+
+
+def derive_any_rows(session: OrmSession, tree: UnitTree, *, period: str = "d") -> int:
+    """Add the "any category / priority" rows of `period` at district and street level,
+    summed from the rows there: what `expand` writes, for a database filled before
+    those rows were kept (an upgrade step; idempotent: it first removes them)."""
+    codes = [c for c, n in tree.nodes.items() if n.level in CUBE_LEVELS]
+    added = 0
+    for name in ("incident", "hour", "stage", "latency", "alert"):
+        table, keys, counts = TABLES[name], KEYS[name], VALUES[name]
+        scope = (table.c.period == period) & table.c.unit.in_(codes)
+        session.execute(delete(table).where(scope, (table.c.category == ALL_CATEGORIES)
+                                            | (table.c.priority == ALL_PRIORITIES)))
+        for any_category, any_priority in ((True, False), (False, True), (True, True)):
+            columns = [literal(ALL_CATEGORIES).label(k) if k == "category" and any_category else
+                       literal(ALL_PRIORITIES).label(k) if k == "priority" and any_priority else table.c[k]
+                       for k in keys]
+            group = [table.c[k] for k in keys if not ((k == "category" and any_category)
+                                                     or (k == "priority" and any_priority))]
+            real = (table.c.category != ALL_CATEGORIES) & (table.c.priority != ALL_PRIORITIES)
+            source = (select(*columns, *[func.sum(table.c[c]).label(c) for c in counts])
+                      .where(scope, real).group_by(*group))
+            added += session.execute(insert(table).from_select([*keys, *counts], source)).rowcount or 0
+    return added
+

@@ -1,0 +1,80 @@
+"""Fixtures for the trend panels: an app on a frozen clock, users of each level, and
+helpers to post events and read panels."""
+from __future__ import annotations
+
+import base64
+from datetime import date, datetime
+from typing import Any, Callable
+
+import pytest
+
+from tests.helpers import AUTH
+
+PASSWORD = "trends password 1"
+USERS = {"district-leader": ("leader", "tongliang"), "bachuan-leader": ("leader", "bachuan"),
+         "zhengjie-duty": ("duty", "bachuan-zhengjie")}
+
+
+class Clock:
+    """A clock the test moves (svc.clock): ingest, sweeps and acknowledgements read it."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def set(self, text: str) -> None:
+        self.at = datetime.fromisoformat(text)
+
+
+def basic(name: str) -> dict[str, str]:
+    token = base64.b64encode(f"{name}:{PASSWORD}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+@pytest.fixture
+def trend_app(app_factory, db_url):
+    """An app on each database with the bundled policy (deadlines, surges) and a frozen clock."""
+    from dashboard.store.users import add_user
+
+    app = app_factory(db_url, DASHBOARD_POLICY_FILE="", DASHBOARD_COALESCE_MS="0")
+    app.services.clock = Clock(datetime.fromisoformat("2026-03-20T12:00:00+08:00"))
+    for name, (role, unit) in USERS.items():
+        add_user(app.services.engine, name=name, password=PASSWORD, role=role, unit=unit)
+    return app
+
+
+@pytest.fixture
+def post(trend_app) -> Callable[[list[dict]], dict]:
+    client = trend_app.flask.test_client()
+
+    def send(events: list[dict]) -> dict:
+        response = client.post("/api/v1/events", json=events, headers=AUTH)
+        assert response.status_code == 202, response.get_json()
+        return response.get_json()
+
+    return send
+
+
+@pytest.fixture
+def panel(trend_app) -> Callable[..., list[dict]]:
+    """`panel(name, unit, start, end, **params)` -> the API's rows (as the district leader by default)."""
+    client = trend_app.flask.test_client()
+
+    def read(name: str, unit: str, start: str, end: str, *, user: str = "district-leader", **params: Any) -> list[dict]:
+        query = {"unit": unit, "from": start, "to": end, "lang": "en", **params}
+        response = client.get(f"/api/v1/trends/{name}", query_string=query, headers=basic(user))
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["rows"]
+
+    return read
+
+
+def codes(rows: list[dict], *keep: str) -> list[tuple]:
+    """Rows reduced to the named columns (the names are checked elsewhere)."""
+    return [tuple(r[k] for k in keep) for r in rows]
+
+
+def day(text: str) -> date:
+    return date.fromisoformat(text)
