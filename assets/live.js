@@ -5,7 +5,9 @@
  * last seq on every (re)connect, unpacks batches, drops duplicates, and
  * reloads the snapshot when the server says the gap is too large. Callers
  * get onSnapshot(snapshot), onMessage(name, data) and onState(state) with
- * state one of "connecting", "catching up", "live", "reconnecting".
+ * state one of "connecting", "catching up", "live", "reconnecting"; optional:
+ * onResync() (the gap was too large), onRefused(status, body) (the snapshot
+ * answered 401/403: the feed stops), auth (extra Socket.IO auth fields).
  */
 (function () {
   "use strict";
@@ -19,6 +21,8 @@
     this.seen = new Set();   // seqs above floor already applied (live and replay can overlap)
     this.offsetMs = 0;       // server clock minus browser clock
     this.lastMessageAt = null;
+    this.lastHeartbeatAt = null; // the server's last Engine.IO ping: the link is alive even when quiet
+    this.stopped = false;
   }
 
   LiveFeed.prototype.start = function () {
@@ -32,7 +36,17 @@
   LiveFeed.prototype.loadSnapshot = function () {
     var self = this;
     return fetch(this.opts.snapshotUrl, {cache: "no-store", credentials: "same-origin"})
-      .then(function (r) { if (!r.ok) throw new Error("snapshot " + r.status); return r.json(); })
+      .then(function (r) {
+        if ((r.status === 401 || r.status === 403) && self.opts.onRefused) {
+          return r.json().catch(function () { return {}; }).then(function (body) {
+            self.stop();
+            self.opts.onRefused(r.status, body);
+            throw new Error("refused");
+          });
+        }
+        if (!r.ok) throw new Error("snapshot " + r.status);
+        return r.json();
+      })
       .then(function (snap) {
         if (snap.server_time) self.offsetMs = Date.parse(snap.server_time) - Date.now();
         self.floor = self.lastSeq = snap.head || 0;
@@ -40,13 +54,16 @@
         self.opts.onSnapshot(snap);
       })
       .catch(function () {
+        if (self.stopped) return new Promise(function () {});  // never settles: nothing follows a stop
         return new Promise(function (resolve) { setTimeout(resolve, 3000); }).then(function () { return self.loadSnapshot(); });
       });
   };
 
   LiveFeed.prototype.connect = function () {
     var self = this;
-    var socket = io("/live", {transports: ["websocket"], auth: {unit: this.opts.unit, batch: true},
+    if (this.stopped) return;
+    var auth = Object.assign({}, this.opts.auth || {}, {unit: this.opts.unit, batch: true});
+    var socket = io("/live", {transports: ["websocket"], auth: auth,
                               reconnectionDelay: 1000, reconnectionDelayMax: 5000});
     this.socket = socket;
     socket.on("connect", function () { self.resume(); });
@@ -57,6 +74,13 @@
     socket.on("resync", function () { self.resync(); });
     socket.on("disconnect", function () { self.state("reconnecting"); });
     socket.io.on("reconnect_attempt", function () { self.state("reconnecting"); });
+    socket.io.on("ping", function () { self.lastHeartbeatAt = Date.now(); });
+  };
+
+  LiveFeed.prototype.stop = function () {
+    this.stopped = true;
+    if (this.socket) this.socket.disconnect();
+    this.state("offline");
   };
 
   LiveFeed.prototype.resume = function () {
@@ -68,11 +92,19 @@
     });
   };
 
-  LiveFeed.prototype.resync = function () {
+  // A fresh snapshot, then resume after it. `quiet`: a planned reload (a new
+  // day), not a gap the server could not replay.
+  // The server says "resync" twice (an event and the resume's answer): one reload.
+  LiveFeed.prototype.resync = function (quiet) {
     var self = this;
+    if (this.resyncing) return;
+    this.resyncing = true;
     this.state("catching up");
-    if (this.opts.onResync) this.opts.onResync();
-    this.loadSnapshot().then(function () { self.resume(); });
+    if (!quiet && this.opts.onResync) this.opts.onResync();
+    this.loadSnapshot().then(function () {
+      self.resyncing = false;
+      if (self.socket && self.socket.connected) self.resume();
+    });
   };
 
   LiveFeed.prototype.accept = function (name, data) {

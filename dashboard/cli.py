@@ -84,9 +84,13 @@ def replay(file: str, url: str, token: str, speed: float) -> None:
 
 
 def _register_subcommands() -> None:
+    from dashboard.drill_cli import drill
+    from dashboard.screens_cli import screens
     from dashboard.users_cli import users
 
     main.add_command(users)
+    main.add_command(screens)
+    main.add_command(drill)
 
 
 _register_subcommands()

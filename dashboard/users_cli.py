@@ -4,30 +4,11 @@ Flask-Login, Flask-WTF or Dash to add a user."""
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
-from typing import Iterator
 
 import click
 
-from dashboard.settings import ConfigError, Settings
+from dashboard.cli_support import cli_engine
 from dashboard.store.users import ROLES
-
-
-@contextmanager
-def _engine() -> Iterator[object]:
-    from dashboard.store import users as _users  # noqa: F401  (registers the app_user table)
-    from dashboard.store.db import create_schema, make_engine
-
-    try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        raise click.ClickException(f"configuration: {exc}") from None
-    engine = make_engine(settings.database_url)
-    try:
-        create_schema(engine)
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def _read_password() -> str:
@@ -55,7 +36,7 @@ def add(name: str, role: str, unit: str) -> None:
     from dashboard.store.users import UserError, add_user
 
     password = _read_password()
-    with _engine() as engine:
+    with cli_engine() as engine:
         try:
             user = add_user(engine, name=name, password=password, role=role, unit=unit)
         except UserError as exc:
@@ -68,7 +49,7 @@ def list_() -> None:
     """List the users: name, role, unit, active, created."""
     from dashboard.store.users import list_users
 
-    with _engine() as engine:
+    with cli_engine() as engine:
         rows = list_users(engine)
     if not rows:
         click.echo("no users; add one with: python -m dashboard users add NAME --role ROLE --unit CODE")

@@ -13,6 +13,26 @@ WALL_TICKER = "wall-ticker"
 WALL_OPEN_ITEMS = "wall-open-items"
 WALL_BANNER = "wall-banner"
 WALL_MUTE = "wall-mute"
+WALL_DRILL = "wall-drill"            # the 演练 DRILL marker
+WALL_REFUSED = "wall-refused"        # a revoked or missing screen link
+WALL_MAP = "wall-map"                # dcc.Graph, figure set by assets/wall_map.js
+WALL_LEAGUE = "wall-league"
+WALL_ITEMS_MORE = "wall-items-more"
+WALL_ITEMS_EMPTY = "wall-items-empty"
+WALL_ALERTS = "wall-alerts"
+WALL_ALERTS_EMPTY = "wall-alerts-empty"
+WALL_PATROL_ACTIVE = "wall-patrol-active"
+WALL_PATROL_COVER = "wall-patrol-cover"
+WALL_PATROL_LATE = "wall-patrol-late"
+WALL_PATROL_LIST = "wall-patrol-list"
+WALL_MED_OVERDUE = "wall-med-overdue"
+WALL_MED_SUCCESS = "wall-med-success"
+WALL_MED_LIST = "wall-med-list"
+
+
+def wall_med_channel(channel: str) -> str:
+    """Open mediations of one channel (people, administrative, judicial)."""
+    return f"wall-med-{channel}"
 
 CONSOLE_CONFIG = "console-config"
 CONSOLE_STARTED = "console-started"

@@ -18,9 +18,11 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from flask import request
+from flask_login import current_user
 from flask_socketio import Namespace, emit, join_room
 
 from dashboard.realtime.publisher import NAMESPACE, batch_room, unit_room
+from dashboard.screens import Access, wall_access
 from dashboard.services import Services
 from dashboard.store.queries import current_head, messages_after
 
@@ -43,6 +45,9 @@ class LiveNamespace(Namespace):
         unit = auth.get("unit")
         if not isinstance(unit, str) or unit not in svc.tree:
             raise ConnectionRefusedError(f"unknown unit {unit!r}: connect with auth {{'unit': CODE}}")
+        access = _access(svc, unit, auth.get("screen"))
+        if not access.ok:
+            raise ConnectionRefusedError(access.reason)
         client = {"unit": unit, "batch": bool(auth.get("batch")), "resuming": False}
         sid = request.sid
         self._clients[sid] = client
@@ -118,6 +123,13 @@ class LiveNamespace(Namespace):
     @staticmethod
     def _room(client: dict) -> str:
         return batch_room(client["unit"]) if client["batch"] else unit_room(client["unit"])
+
+
+def _access(svc: Services, unit: str, screen: object) -> Access:
+    """Screen links gate the feed like the wall page (dashboard.screens): a token or a logged-in user."""
+    user = current_user if current_user.is_authenticated else None
+    return wall_access(svc.engine, svc.tree, unit=unit, token=screen if isinstance(screen, str) else None,
+                       user_unit=getattr(user, "unit", None), now=svc.clock())
 
 
 def _send_newer(sid: str, event: str, data: dict, last: int) -> None:

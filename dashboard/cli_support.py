@@ -1,0 +1,30 @@
+"""What the CLI groups share: settings read from the environment and an
+engine on the configured database, as click errors rather than tracebacks."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+import click
+
+from dashboard.settings import ConfigError, Settings
+
+
+def cli_settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
+
+
+@contextmanager
+def cli_engine() -> Iterator[object]:
+    """An engine on DASHBOARD_DATABASE_URL with the schema in place, disposed afterwards."""
+    from dashboard.store.db import create_schema, make_engine
+
+    engine = make_engine(cli_settings().database_url)
+    try:
+        create_schema(engine)
+        yield engine
+    finally:
+        engine.dispose()

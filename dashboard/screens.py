@@ -1,0 +1,101 @@
+"""Screen links: a revocable display token in a wall's URL opens the wall
+without a login that could expire (CONTRACT "Pages").
+
+A deployment turns this on by issuing its first token
+(`python -m dashboard screens add --unit CODE`). From then on a wall, its
+snapshot and its live feed need either a valid token of the wall's unit or
+an ancestor, or a logged-in user of that unit or above. While no token has
+ever been issued, walls stay open. Revoking a token shuts the screens that
+use it out at their next check (assets/wall.js asks every few minutes).
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from dashboard.domain.unit_tree import UnitTree
+from dashboard.store.models import Unit
+from dashboard.store.screen_tokens import ScreenToken
+
+TOKEN_BYTES = 24
+LAST_USED_EVERY = timedelta(minutes=5)  # how stale `last_used_at` may get (a write per wall per 5 min at most)
+
+
+class ScreenError(ValueError):
+    """A token that cannot be issued or revoked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Access:
+    ok: bool
+    reason: str = ""  # an English msgid for the page, or "" when ok
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue(engine: Engine, *, unit: str, label: str, now: datetime) -> tuple[ScreenToken, str]:
+    """A new token for `unit`'s walls; the plain token is returned once and never stored."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    with Session(engine, expire_on_commit=False) as session:
+        if session.get(Unit, unit) is None:
+            raise ScreenError(f"unknown unit {unit!r} (see GET /api/v1/units)")
+        row = ScreenToken(token_hash=hash_token(token), unit=unit, label=label[:200], created_at=now)
+        session.add(row)
+        session.commit()
+        session.refresh(row)
+        return row, token
+
+
+def revoke(engine: Engine, *, token_id: int, now: datetime) -> ScreenToken:
+    with Session(engine, expire_on_commit=False) as session:
+        row = session.get(ScreenToken, token_id)
+        if row is None:
+            raise ScreenError(f"no screen token with id {token_id}")
+        if row.revoked_at is not None:
+            raise ScreenError(f"screen token {token_id} was already revoked")
+        row.revoked_at = now
+        session.add(row)
+        session.commit()
+        return row
+
+
+def list_tokens(engine: Engine) -> list[ScreenToken]:
+    with Session(engine, expire_on_commit=False) as session:
+        return list(session.exec(select(ScreenToken).order_by(ScreenToken.id)).all())
+
+
+def required(engine: Engine) -> bool:
+    """True once any token was issued (revoked ones too: revoking the last
+    token must not open the walls to everyone)."""
+    with Session(engine) as session:
+        return session.exec(select(ScreenToken.id).limit(1)).first() is not None
+
+
+def wall_access(engine: Engine, tree: UnitTree, *, unit: str, token: str | None, user_unit: str | None,
+                now: datetime) -> Access:
+    """May this request watch `unit`'s wall? `user_unit`: the logged-in user's unit, if any."""
+    if not required(engine):
+        return Access(True)
+    lineage = tree.lineage(unit)
+    if user_unit is not None and user_unit in lineage:
+        return Access(True)
+    if not token:
+        return Access(False, "This wall needs a screen link (ask for one) or a login.")
+    with Session(engine) as session:
+        row = session.exec(select(ScreenToken).where(ScreenToken.token_hash == hash_token(token))).first()
+        if row is None or row.revoked_at is not None:
+            return Access(False, "This screen link has been revoked or is unknown.")
+        if row.unit not in lineage:
+            return Access(False, "This screen link is for another unit.")
+        if row.last_used_at is None or now - row.last_used_at > LAST_USED_EVERY:
+            row.last_used_at = now
+            session.add(row)
+            session.commit()
+    return Access(True)
