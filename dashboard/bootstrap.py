@@ -13,3 +13,17 @@ def init_database(settings: Settings) -> int:
         return seed_units(engine, default_units())
     finally:
         engine.dispose()
+
+
+def check_instance_mode(settings: Settings) -> str:
+    """A drill instance only on a drill database, a live one only on a live
+    database (dashboard.drill); raises DrillError before anything is served."""
+    from datetime import datetime, timezone
+
+    from dashboard.drill import ensure_mode
+
+    engine = make_engine(settings.database_url)
+    try:
+        return ensure_mode(engine, drill=settings.drill, now=datetime.now(timezone.utc))
+    finally:
+        engine.dispose()

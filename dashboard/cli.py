@@ -51,10 +51,14 @@ def run(host: str | None, port: int | None, demo: bool | None) -> None:
     changes = {k: v for k, v in {"host": host, "port": port, "demo": demo}.items() if v is not None}
     if changes.get("demo") and not settings.ingest_tokens:
         changes["ingest_tokens"] = (DEMO_TOKEN,)
+    from dashboard.drill import DrillError
+
     try:
         serve(settings.with_(**changes))
     except PolicyError as exc:
         raise click.ClickException(f"policy not loaded, server not started: {exc}") from None
+    except DrillError as exc:
+        raise click.ClickException(f"server not started: {exc}") from None
 
 
 @main.command()

@@ -6,7 +6,7 @@ import threading
 import time
 
 from dashboard.app import create_app
-from dashboard.bootstrap import init_database
+from dashboard.bootstrap import check_instance_mode, init_database
 from dashboard.scheduler import start_scheduler
 from dashboard.settings import Settings
 
@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 def serve(settings: Settings) -> None:
     init_database(settings)
+    check_instance_mode(settings)
     app = create_app(settings)
     if settings.scheduler:
         start_scheduler(app.services)

@@ -69,6 +69,7 @@ class Settings:
     max_body_bytes: int = 4 * 1024 * 1024
     simulator_rate: float = 2.0
     scheduler: bool = True          # run the deadline sweep in this process
+    drill: bool = False             # a drill instance: its own database, DRILL on every wall
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -91,6 +92,7 @@ class Settings:
             var_dir=var,
             coalesce_ms=_int(env, "DASHBOARD_COALESCE_MS", 50, 0, 5000),
             scheduler=_flag(env, "DASHBOARD_SCHEDULER", True),
+            drill=_flag(env, "DASHBOARD_DRILL", False),
         )
 
     def with_(self, **changes) -> "Settings":

@@ -10,12 +10,13 @@ run in the master, whose emits reach nobody (see STACK.md, pitfall 1).
 from __future__ import annotations
 
 from dashboard.app import create_app
-from dashboard.bootstrap import init_database
+from dashboard.bootstrap import check_instance_mode, init_database
 from dashboard.scheduler import start_scheduler
 from dashboard.settings import Settings
 
 settings = Settings.from_env()
 init_database(settings)
+check_instance_mode(settings)
 application = create_app(settings)
 if settings.scheduler:
     start_scheduler(application.services)

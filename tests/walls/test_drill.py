@@ -12,7 +12,7 @@ from dashboard.drill import DRILL, LIVE, DrillError, database_mode, ensure_mode,
 from dashboard.drill_cli import drill
 from dashboard.store.db import create_schema, make_engine
 from tests.helpers import COMMUNITY, DISTRICT, STREET
-from tests.walls.conftest import open_wall, post, reported
+from tests.walls.conftest import open_wall, reported
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
 
@@ -63,15 +63,46 @@ def test_cli_prepares_a_drill_database(monkeypatch, tmp_path):
     assert runner.invoke(drill, ["status"]).output.strip() == "drill"
 
 
+def test_servers_refuse_a_database_of_the_other_mode(monkeypatch, tmp_path):
+    """`run` stops before serving, with a message, when instance and database disagree."""
+    from dashboard.bootstrap import check_instance_mode, init_database
+    from dashboard.cli import main
+    from dashboard.settings import Settings
+
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", f"sqlite:///{tmp_path / 'drill.db'}")
+    monkeypatch.setenv("DASHBOARD_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("DASHBOARD_DRILL", "1")
+    settings = Settings.from_env()
+    assert settings.drill
+    init_database(settings)
+    assert check_instance_mode(settings) == DRILL  # a fresh database takes the drill mark
+    monkeypatch.delenv("DASHBOARD_DRILL")
+    result = CliRunner().invoke(main, ["run", "--no-demo", "--port", "1"])
+    assert result.exit_code == 1
+    assert "server not started" in result.output and "drill database" in result.output
+
+
 @pytest.mark.integration
 @pytest.mark.browser
-def test_every_wall_shows_the_drill_marker(live_server, sqlite_url, browser, shots):
-    engine = make_engine(sqlite_url)
-    create_schema(engine)
-    mark(engine, DRILL, now=NOW)
-    engine.dispose()
+def test_replay_into_a_drill_instance_shows_the_marker_on_every_wall(live_server, sqlite_url, browser, shots,
+                                                                      tmp_path):
+    """A drill server on a new database marks it; `replay` at 600x speed feeds it; every wall says DRILL."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT, TOKEN
+
     server = live_server("drill", {"DASHBOARD_DRILL": "1"}, database_url=sqlite_url)
-    post(server.url, [reported(COMMUNITY, title="演练事件"), reported(COMMUNITY, priority=1, title="演练 紧急")])
+    engine = make_engine(sqlite_url)
+    assert database_mode(engine) == DRILL
+    engine.dispose()
+    first, second = reported(COMMUNITY, title="演练事件"), reported(COMMUNITY, priority=1, title="演练 紧急")
+    lines = tmp_path / "drill.jsonl"
+    lines.write_text("\n".join(json.dumps(e, ensure_ascii=False) for e in (first, second)) + "\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "dashboard", "replay", str(lines), "--url", server.url,
+                           "--token", TOKEN, "--speed", "600"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, timezone_id="Asia/Shanghai")
     try:
         page = context.new_page()
