@@ -14,9 +14,7 @@ from dashboard.actions.ingest import IngestRejected, do_ingest_events
 from dashboard.domain.events import EventIn, Problem, parse_batch
 from dashboard.openapi import openapi_document
 from dashboard.services import Services
-from dashboard.store.queries import current_head, items_in, messages_after, wall_snapshot
-from dashboard.store.serialize import iso
-from dashboard.services import utcnow
+from dashboard.store.queries import current_head, items_in, messages_after
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 probes = Blueprint("probes", __name__)
@@ -132,16 +130,6 @@ def _int_arg(name: str, default: int) -> int:
     if value < 0:
         raise BadQuery(name, "a whole number >= 0")
     return value
-
-
-@api.get("/walls/<unit>/snapshot")
-def get_wall_snapshot(unit: str):
-    svc = services()
-    if unit not in svc.tree:
-        return error(404, f"unknown unit {unit!r}")
-    snapshot = wall_snapshot(svc.engine, tree=svc.tree, unit=unit)
-    snapshot["server_time"] = iso(utcnow())
-    return jsonify(snapshot)
 
 
 @api.get("/openapi.json")

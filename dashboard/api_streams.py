@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta
 from flask import jsonify, request
 
 from dashboard.api import BadQuery, _unit_arg, api, services
-from dashboard.store.queries import CST, current_head
+from dashboard.store.queries import current_head
+from dashboard.store.wall_queries import CST
 from dashboard.store.serialize import iso
 from dashboard.store.stream_stats import mediation_summary, patrol_summary
 

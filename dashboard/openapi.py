@@ -17,9 +17,21 @@ ERROR = {"type": "object", "properties": {"error": {"type": "string"}, "details"
                                      "message": {"type": "string"}}}}}}
 
 
-def _param(name: str, description: str, required: bool = False, schema: dict | None = None) -> dict:
-    return {"name": name, "in": "query", "required": required, "description": description,
+def _param(name: str, description: str, required: bool = False, schema: dict | None = None,
+           where: str = "query") -> dict:
+    return {"name": name, "in": where, "required": required, "description": description,
             "schema": schema or {"type": "string"}}
+
+
+def _alert_action(summary: str) -> dict[str, Any]:
+    return {"post": {
+        "summary": summary, "security": [{"user": []}],
+        "parameters": [_param("id", "alert id", where="path", required=True, schema={"type": "integer"})],
+        "requestBody": {"content": {"application/json": {"schema": {
+            "type": "object", "properties": {"note": {"type": ["string", "null"]}}}}}},
+        "responses": {"200": _json({"type": "object"}, "the alert"), "401": _json(_ref("Error"), "no user"),
+                      "403": _json(_ref("Error"), "outside the user's unit"), "404": _json(_ref("Error"), "no such alert"),
+                      "409": _json(_ref("Error"), "already acknowledged / resolved")}}}
 
 
 def openapi_document(event_schema: dict[str, Any]) -> dict[str, Any]:
@@ -57,6 +69,41 @@ def openapi_document(event_schema: dict[str, Any]) -> dict[str, Any]:
                                _param("after", "seq", schema={"type": "integer", "minimum": 0}),
                                _param("limit", "page size (max 5000)", schema={"type": "integer", "minimum": 0})],
                 "responses": {"200": _json({"type": "object"}, "messages"), "422": _json(_ref("Error"), "bad query")}}},
+            "/api/v1/alerts": {"get": {
+                "summary": "Alerts about items of a unit's subtree (a user: session or HTTP Basic)",
+                "security": [{"user": []}],
+                "parameters": [unit, _param("state", "active|all", schema={"enum": ["active", "all"]})],
+                "responses": {"200": _json({"type": "object"}, "alerts, head, server_time"),
+                              "401": _json(_ref("Error"), "no user")}}},
+            "/api/v1/alerts/{id}/ack": _alert_action("Acknowledge an alert"),
+            "/api/v1/alerts/{id}/resolve": _alert_action("Resolve an alert"),
+            "/api/v1/walls/{unit}": {"get": {
+                "summary": "Everything the wall of a unit shows (then resume after head on /live)",
+                "parameters": [_param("unit", "unit code", where="path", required=True),
+                               _param("screen", "screen token, when the deployment issued any")],
+                "responses": {"200": _json({"type": "object"}, "snapshot"), "403": _json(_ref("Error"), "screen link needed"),
+                              "404": _json(_ref("Error"), "unknown unit")}}},
+            "/api/v1/patrols": {"get": {
+                "summary": "Active patrols, grid coverage of a day per sub-unit, late checkpoints",
+                "parameters": [unit, _param("day", "YYYY-MM-DD, district time (default today)")],
+                "responses": {"200": _json({"type": "object"}, "patrol summary"), "422": _json(_ref("Error"), "bad query")}}},
+            "/api/v1/mediations": {"get": {
+                "summary": "Open mediations per channel, overdue, success this month, transfers",
+                "parameters": [unit],
+                "responses": {"200": _json({"type": "object"}, "mediation summary"), "422": _json(_ref("Error"), "bad query")}}},
+            "/api/v1/trends": {"get": {
+                "summary": "The trend panels of a unit (a user; leaders see their subtree)",
+                "security": [{"user": []}], "parameters": [unit],
+                "responses": {"200": _json({"type": "object"}, "panels and head")}}},
+            "/api/v1/trends/{panel}": {"get": {
+                "summary": "One trend panel; format=csv for the CSV export",
+                "security": [{"user": []}],
+                "parameters": [_param("panel", "panel name", where="path", required=True), unit,
+                               _param("range", "today|7d|30d|year|custom"), _param("from", "YYYY-MM-DD"),
+                               _param("to", "YYYY-MM-DD"), _param("category", "category codes"),
+                               _param("priority", "1..4"), _param("format", "json|csv")],
+                "responses": {"200": _json({"type": "object"}, "columns and rows"),
+                              "422": _json(_ref("Error"), "bad query")}}},
             "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "alive"}}}},
             "/readyz": {"get": {"summary": "Readiness (database reachable)",
                                 "responses": {"200": {"description": "ready"}, "503": {"description": "not ready"}}}},

@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from dashboard.domain.unit_tree import UnitTree
-from datetime import datetime, timedelta, timezone
-
-from dashboard.store.models import Alert, Event, Item, Message
+from dashboard.store.models import Alert, Item, Message
 from dashboard.store.seq import head_seq
 from dashboard.store.serialize import alert_payload, item_summary
-
-CST = timezone(timedelta(hours=8))  # the district's time zone (no DST)
-
 
 def _scope_column(model, tree: UnitTree, unit: str):
     return getattr(model, tree.nodes[unit].level)
@@ -50,15 +45,6 @@ def items_in(engine: Engine, *, tree: UnitTree, unit: str, kind: str | None = No
         return [item_summary(r) for r in rows]
 
 
-def count_open(engine: Engine, *, tree: UnitTree, unit: str) -> dict[str, int]:
-    scope = _scope_column(Item, tree, unit)
-    with Session(engine) as session:
-        rows = session.exec(
-            select(Item.kind, func.count()).where(scope == unit, col(Item.is_open).is_(True)).group_by(Item.kind)
-        ).all()
-    counts = {"incident": 0, "patrol": 0, "mediation": 0}
-    counts.update({k: int(n) for k, n in rows})
-    return counts
 
 
 def recent_messages(engine: Engine, *, tree: UnitTree, unit: str, limit: int = 30) -> list[dict]:
@@ -72,31 +58,10 @@ def recent_messages(engine: Engine, *, tree: UnitTree, unit: str, limit: int = 3
     return [{"seq": seq, "name": name, "data": payload} for seq, name, payload in reversed(rows)]
 
 
-def wall_snapshot(engine: Engine, *, tree: UnitTree, unit: str, item_limit: int = 500) -> dict:
-    """Everything a wall shows, read once; the wall then resumes after `head`.
-    The head is read first, so anything newer is replayed (deltas are idempotent)."""
-    head = current_head(engine)
-    return {
-        "unit": unit,
-        "head": head,
-        "counts": count_open(engine, tree=tree, unit=unit),
-        "items": items_in(engine, tree=tree, unit=unit, status="open", limit=item_limit),
-        "recent": recent_messages(engine, tree=tree, unit=unit),
-        "alerts": alerts_in(engine, tree=tree, unit=unit, state="active", limit=200),
-        "events_today": events_since(engine, tree=tree, unit=unit, since=_local_midnight(), upto=head),
-    }
 
 
-def _local_midnight() -> datetime:
-    """Start of today in the district's time zone."""
-    return datetime.now(CST).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def events_since(engine: Engine, *, tree: UnitTree, unit: str, since, upto: int) -> int:
-    scope = _scope_column(Event, tree, unit)
-    with Session(engine) as session:
-        return int(session.exec(select(func.count()).select_from(Event).where(
-            scope == unit, col(Event.occurred_at) >= since, col(Event.seq) <= upto)).one())
 
 
 def alerts_in(engine: Engine, *, tree: UnitTree, unit: str, state: str = "active", limit: int = 2000) -> list[dict]:
