@@ -37,7 +37,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (HOST, OUT, Server, exit_on_sigterm, md_table, pin_self, post_json, tree_version)  # noqa: E402
+from _common import (HOST, OUT, Server, exit_on_sigterm, md_table, percentile, pin_self, post_json,  # noqa: E402
+                     tree_version)
 
 CHROMIUM = "/usr/bin/chromium"
 STAGES = ("dispatched", "acknowledged", "arrived", "resolved")
@@ -172,13 +173,33 @@ class Sender(threading.Thread):
             time.sleep(max(0.0, start + (int(elapsed / self.interval) + 1) * self.interval - time.monotonic()))
 
 
+# Wraps the wall's handle() and render() (both are called through the instance) to
+# keep every call's duration, so percentiles per message and per draw can be taken.
+TIMING_JS = """() => {
+  const w = window.wall;
+  if (w._soak) return;
+  w._soak = {handle: [], render: []};
+  const handle = w.handle, render = w.render;
+  w.handle = function (name, data) {
+    const t0 = performance.now(); handle.call(this, name, data); w._soak.handle.push(performance.now() - t0);
+  };
+  w.render = function (mapNow) {
+    const t0 = performance.now(); render.call(this, mapNow); w._soak.render.push(performance.now() - t0);
+  };
+}"""
+
+# The wall's counters since the last sample, then 7 back-to-back redraws of the wall as it stands (the
+# median is kept); their own counts are dropped (takeStats again) so they do not land in the next row.
 SAMPLE_JS = """() => {
-  const w = window.wall, s = w.takeStats(), t = [];
-  for (let i = 0; i < 7; i++) { const t0 = performance.now(); w.render(); t.push(performance.now() - t0); }
+  const w = window.wall, s = w.takeStats(), t = [], times = w._soak || {handle: [], render: []};
+  if (w._soak) w._soak = {handle: [], render: []};
+  const render = Object.getPrototypeOf(w).render;
+  for (let i = 0; i < 7; i++) { const t0 = performance.now(); render.call(w); t.push(performance.now() - t0); }
+  w.takeStats();
   t.sort((a, b) => a - b);
   return {stats: s, fullRender: t[3], state: w.state, items: w.model.items.size,
           incidents: w.score.incidents.length, ticker: document.getElementById('wall-ticker').childElementCount,
-          tombstones: w.model.tombstones.size};
+          tombstones: w.model.tombstones.size, handleTimes: times.handle, renderTimes: times.render};
 }"""
 
 
@@ -189,8 +210,14 @@ def renderer_cpu_s(browser_cdp) -> float:
     return sum(p["cpuTime"] for p in procs if p["type"] == "renderer")
 
 
-def sample(page, cdp, browser_cdp, minute: float, sent: int, last: dict | None) -> dict:
-    """One row; `last` is the previous row (main-thread time and CPU are running totals)."""
+def pct(values: list[float], p: float) -> float:
+    return percentile(sorted(values), p) if values else float("nan")
+
+
+def sample(page, cdp, browser_cdp, minute: float, sent: int, last: dict | None, timings: dict | None = None) -> dict:
+    """One row; `last` is the previous row (main-thread time and CPU are running totals).
+    `timings` collects every message's handling time and every draw's time (for the run's percentiles)."""
+    t_now = time.monotonic()
     metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
     cpu_ms = renderer_cpu_s(browser_cdp) * 1000
     wall = page.evaluate(SAMPLE_JS)
@@ -203,11 +230,25 @@ def sample(page, cdp, browser_cdp, minute: float, sent: int, last: dict | None) 
     # less this bench's own forced redraws, per message received.
     busy = metrics["TaskDuration"] * 1000 - (last["task_ms_total"] if last else metrics["TaskDuration"] * 1000)
     forced = 7 * wall["fullRender"]
-    row = {"minute": round(minute, 2), "sent": sent, "heap_mb": heap / 2**20,
+    secs = t_now - last["t"] if last else 0.0
+    # Where the main thread's time went (running totals; the forced redraws are scripts, mostly).
+    parts = {k: metrics.get(k, 0.0) * 1000 for k in ("ScriptDuration", "RecalcStyleDuration", "LayoutDuration")}
+    parts_ms_s = {k: (v - last["parts_total"][k]) / secs if last and secs else 0.0 for k, v in parts.items()}
+    parts["ScriptDuration"] += forced
+    handle_t, render_t = wall["handleTimes"], wall["renderTimes"]
+    if timings is not None and last:
+        timings["handle"].extend(handle_t)
+        timings["render"].extend(render_t)
+    row = {"minute": round(minute, 2), "t": t_now, "seconds": secs, "sent": sent, "heap_mb": heap / 2**20,
            "cpu_ms_total": cpu_ms + forced,
            "cpu_ms_per_msg": (cpu_ms - last["cpu_ms_total"]) / msgs if last else 0.0,
            "task_ms_total": metrics["TaskDuration"] * 1000 + forced,
            "main_ms_per_msg": busy / msgs if last else 0.0,
+           "main_ms_per_s": busy / secs if last and secs else 0.0, "msgs_per_s": st["messages"] / secs if secs else 0.0,
+           "parts_total": parts, "script_ms_per_s": parts_ms_s["ScriptDuration"],
+           "style_ms_per_s": parts_ms_s["RecalcStyleDuration"], "layout_ms_per_s": parts_ms_s["LayoutDuration"],
+           "handle_ms_p50": pct(handle_t, 50), "handle_ms_p99": pct(handle_t, 99),
+           "draw_ms_p50": pct(render_t, 50), "draw_ms_p99": pct(render_t, 99),
            "nodes": int(after_gc["Nodes"]), "nodes_before_gc": int(metrics["Nodes"]),
            "listeners": int(after_gc.get("JSEventListeners", 0)),
            "items": wall["items"], "incidents": wall["incidents"], "messages": st["messages"],
@@ -216,7 +257,8 @@ def sample(page, cdp, browser_cdp, minute: float, sent: int, last: dict | None) 
            "ms_per_msg": (st["handleMs"] + st["renderMs"]) / msgs, "full_render_ms": wall["fullRender"],
            "map_draws": st["mapDraws"], "map_draw_ms": st["mapDrawMs"], "ticker_rows": wall["ticker"], "tombstones": wall["tombstones"],
            "state": wall["state"], "load1": os.getloadavg()[0]}
-    print(json.dumps({k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)
+    print(json.dumps({k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items() if k != "parts_total"}),
+          flush=True)
     return row
 
 
@@ -238,6 +280,8 @@ def main() -> int:
     parser.add_argument("--unit", default="tongliang", help="the wall (events go to its subtree)")
     parser.add_argument("--sample", type=float, default=60.0, help="seconds between samples")
     parser.add_argument("--size", default="1920x1080")
+    parser.add_argument("--idle", type=float, default=60.0,
+                        help="seconds of the loaded wall with no messages before the stream (the page's idle cost)")
     args = parser.parse_args()
     exit_on_sigterm()
     from playwright.sync_api import sync_playwright
@@ -261,31 +305,47 @@ def main() -> int:
             cdp = page.context.new_cdp_session(page)
             cdp.send("Performance.enable")
             browser_cdp = browser.new_browser_cdp_session()
+            page.evaluate(TIMING_JS)
+            timings: dict = {"handle": [], "render": []}
             rows = [sample(page, cdp, browser_cdp, 0.0, 0, None)]
+            if args.idle > 0:
+                time.sleep(args.idle)
+                rows.append(sample(page, cdp, browser_cdp, 0.0, 0, rows[-1]))
+                rows[-1]["idle"] = True
             sender = Sender(server.url, work, args.rate, args.minutes * 60)
             t0 = time.monotonic()
             sender.start()
             while sender.is_alive():
                 sender.join(timeout=max(0.0, t0 + len(rows) * args.sample - time.monotonic()))
                 if sender.is_alive():
-                    rows.append(sample(page, cdp, browser_cdp, (time.monotonic() - t0) / 60, sender.sent, rows[-1]))
+                    rows.append(sample(page, cdp, browser_cdp, (time.monotonic() - t0) / 60, sender.sent, rows[-1],
+                                       timings))
             time.sleep(3)
-            rows.append(sample(page, cdp, browser_cdp, (time.monotonic() - t0) / 60, sender.sent, rows[-1]))
+            rows.append(sample(page, cdp, browser_cdp, (time.monotonic() - t0) / 60, sender.sent, rows[-1], timings))
             with urllib.request.urlopen(f"{server.url}/api/v1/incidents?unit={args.unit}", timeout=60) as r:
                 api_open = json.loads(r.read())["count"]
             wall_open = page.evaluate("() => window.wall.score.incidents.length")
             browser.close()
-    report(args, rows, sender, api_open, wall_open)
+    report(args, rows, sender, api_open, wall_open, timings)
     return 0
 
 
-def report(args, rows: list[dict], sender: Sender, api_open: int, wall_open: int) -> None:
+def report(args, rows: list[dict], sender: Sender, api_open: int, wall_open: int, timings: dict) -> None:
+    for r in rows:
+        r.pop("parts_total", None)
+    idle_row = next((r for r in rows if r.get("idle")), None)
+    rows = [r for r in rows if not r.get("idle")]
     after = [r for r in rows[1:] if r["minute"] >= WARM_UP_MIN] or rows[1:]
     # samples that saw a full interval of the stream (not the warm-up row, not the tail after it stops)
     full_rows = [r for r in rows[1:] if r["messages"] >= 0.5 * args.rate * args.sample]
     per_msg = sorted(r["main_ms_per_msg"] for r in full_rows)
     cpu_per_msg = sorted(r["cpu_ms_per_msg"] for r in full_rows)
     full = sorted(r["full_render_ms"] for r in rows)
+    main_s = sorted(r["main_ms_per_s"] for r in full_rows)
+    msgs_s = statistics.median(r["msgs_per_s"] for r in full_rows) if full_rows else float("nan")
+    idle_ms_s = idle_row["main_ms_per_s"] if idle_row else float("nan")
+    handle_all, render_all = sorted(timings["handle"]), sorted(timings["render"])
+    draws_per_msg = len(render_all) / max(len(handle_all), 1)
     summary = {
         "tree": tree_version(), "rate": args.rate, "minutes": args.minutes, "unit": args.unit, "size": args.size,
         "events_sent": sender.sent, "rejected_batches": sender.errors,
@@ -296,16 +356,32 @@ def report(args, rows: list[dict], sender: Sender, api_open: int, wall_open: int
         "cpu_ms_per_message_median": statistics.median(cpu_per_msg) if cpu_per_msg else None,
         "cpu_ms_per_message_max_sample": cpu_per_msg[-1] if cpu_per_msg else None,
         "full_render_ms_median": statistics.median(full), "open_at_end": {"api": api_open, "wall": wall_open},
+        "idle": idle_row,
+        "main_ms_per_s_median": statistics.median(main_s) if main_s else None,
+        "msgs_per_s_median": msgs_s,
+        "main_ms_per_message_net_of_idle": (statistics.median(main_s) - idle_ms_s) / msgs_s if main_s else None,
+        "handled_messages": len(handle_all), "handle_ms": {"p50": percentile(handle_all, 50), "p99": percentile(handle_all, 99),
+                                                           "max": handle_all[-1] if handle_all else None},
+        "draws": len(render_all), "draw_ms": {"p50": percentile(render_all, 50), "p99": percentile(render_all, 99),
+                                              "max": render_all[-1] if render_all else None},
+        "draws_per_message": draws_per_msg,
     }
     (OUT / "soak.json").write_text(json.dumps({"summary": summary, "samples": rows}, indent=1, ensure_ascii=False))
     headers = ["min", "load", "events", "heap MB", "DOM nodes", "listeners", "open on wall", "msgs", "ms/msg handling",
-               "ms/draw", "max draw ms", "main-thread ms/msg", "renderer CPU ms/msg", "full draw ms", "map draws",
-               "map draw ms"]
+               "ms/draw", "max draw ms", "main-thread ms/s", "main-thread ms/msg", "renderer CPU ms/msg", "full draw ms",
+               "map draws", "last map draw ms"]
     table = md_table(headers, [[r["minute"], r["load1"], r["sent"], r["heap_mb"], r["nodes"], r["listeners"], r["incidents"],
                                 r["messages"], r["handle_ms_per_msg"], r["render_ms_avg"], r["render_ms_max"],
-                                r["main_ms_per_msg"], r["cpu_ms_per_msg"], r["full_render_ms"], r["map_draws"],
-                                r["map_draw_ms"]]
+                                r["main_ms_per_s"], r["main_ms_per_msg"], r["cpu_ms_per_msg"], r["full_render_ms"],
+                                r["map_draws"], r["map_draw_ms"]]
                                for r in rows])
+    h, d = summary["handle_ms"], summary["draw_ms"]
+    idle_text = (f"- the loaded wall with no messages ({idle_row['seconds']:.0f} s before the stream): main thread "
+                 f"{idle_row['main_ms_per_s']:.0f} ms/s (scripts {idle_row['script_ms_per_s']:.0f}, style "
+                 f"{idle_row['style_ms_per_s']:.0f}, layout {idle_row['layout_ms_per_s']:.0f}; the rest is paint, "
+                 f"compositing, GC); under the stream (median over samples) {summary['main_ms_per_s_median']:.0f} ms/s at "
+                 f"{msgs_s:.1f} messages/s: {summary['main_ms_per_message_net_of_idle']:.2f} ms per message above idle\n"
+                 if idle_row else "")
     growth = summary["heap_growth_mb_per_hour"]
     text = (f"# Wall soak\n\n{summary['tree']}\n\n{args.unit} wall at {args.size}, {args.rate:g} events/s for "
             f"{args.minutes:g} min ({sender.sent} events, {sender.errors} rejected batches), about {args.open} "
@@ -317,6 +393,11 @@ def report(args, rows: list[dict], sender: Sender, api_open: int, wall_open: int
             f"{summary['ms_per_message_median']:.3f} ms, worst sample {summary['ms_per_message_max_sample']:.3f} ms "
             f"(goal < 16); the renderer's CPU time per message: median {summary['cpu_ms_per_message_median']:.3f} ms, "
             f"worst sample {summary['cpu_ms_per_message_max_sample']:.3f} ms\n- a full redraw of the wall: median {summary['full_render_ms_median']:.1f} ms\n"
+            f"{idle_text}"
+            f"- the wall's own time (every call): handling a message p50 {h['p50']:.3f} ms, p99 {h['p99']:.3f} ms, "
+            f"max {h['max'] or 0:.1f} ms ({summary['handled_messages']} messages); a draw p50 {d['p50']:.1f} ms, p99 "
+            f"{d['p99']:.1f} ms, max {d['max'] or 0:.1f} ms ({summary['draws']} draws, batched: "
+            f"{summary['draws_per_message']:.3f} draws per message)\n"
             f"- DOM nodes after warm-up: {summary['nodes_after_warm_up']}\n"
             f"- open incidents at the end: wall {wall_open}, API {api_open}\n")
     (OUT / "soak.md").write_text(text)

@@ -277,30 +277,41 @@ def _records(table: str, rows: dict[tuple, list[int]], tree: UnitTree) -> list[d
 # --- writing -----------------------------------------------------------------------------------
 
 
-def _insert(session: OrmSession, table: Table):
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - the project runs on SQLite and PostgreSQL
-        raise NotImplementedError(f"rollups need an upsert; {name} is not supported")
-    return dialect_insert(table)
+_UPSERTS: dict[tuple[str, str, tuple[str, ...]], str] = {}
+
+
+def _upsert_sql(dialect: str, name: str, columns: tuple[str, ...]) -> str:
+    """INSERT .. ON CONFLICT (key) DO UPDATE SET n = n + excluded.n, as driver SQL: built once per
+    table and dialect (the ORM's per-row parameter processing cost more than the upsert itself)."""
+    found = _UPSERTS.get((dialect, name, columns))
+    if found is None:
+        if dialect not in ("sqlite", "postgresql"):  # pragma: no cover - the project runs on these two
+            raise NotImplementedError(f"rollups need an upsert; {dialect} is not supported")
+        table, mark = TABLES[name].name, "?" if dialect == "sqlite" else "%s"
+        sets = ", ".join(f'"{c}" = {table}."{c}" + excluded."{c}"' for c in VALUES[name])
+        found = (f"INSERT INTO {table} ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) "
+                 f"VALUES ({', '.join([mark] * len(columns))}) "
+                 f"ON CONFLICT ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in KEYS[name])}) DO UPDATE SET {sets}")
+        _UPSERTS[(dialect, name, columns)] = found
+    return found
 
 
 def write(session: OrmSession, rows: Rows, tree: UnitTree) -> int:
     """Add `rows` to the rollup tables (upserts); returns how many rows were touched."""
     touched = 0
+    connection = session.connection()
+    dialect = connection.dialect.name
     for name, table_rows in rows.items():
         if not table_rows:
             continue
-        table = TABLES[name]
-        stmt = _insert(session, table)
-        counts = VALUES[name]
-        stmt = stmt.on_conflict_do_update(index_elements=list(KEYS[name]),
-                                          set_={c: table.c[c] + stmt.excluded[c] for c in counts})
         records = _records(name, table_rows, tree)
-        session.execute(stmt, records)
+        columns = tuple(records[0])
+        values = [[r[c] for c in columns] for r in records]
+        if dialect == "sqlite":  # dates as SQLAlchemy stores them there: ISO text
+            for i in [i for i, v in enumerate(values[0]) if isinstance(v, date)]:
+                for row in values:
+                    row[i] = row[i].isoformat()
+        connection.exec_driver_sql(_upsert_sql(dialect, name, columns), [tuple(row) for row in values])
         touched += len(records)
     return touched
 
