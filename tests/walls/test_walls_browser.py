@@ -154,6 +154,42 @@ def check_fits(page) -> None:
     assert fit["scrollH"] <= fit["h"] and fit["scrollW"] <= fit["w"], fit
     assert fit["smallest"] >= 1.0, fit
     assert fit["rem"] >= 24 * fit["width"] / 1920 - 0.5, fit
+    check_contrast(page)
+
+
+CONTRAST_JS = """() => {
+  const rgba = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const mix = (top, under) => { const a = top.length > 3 ? top[3] : 1;
+    return [0, 1, 2].map(i => top[i] * a + under[i] * (1 - a)); };
+  const background = (node) => {  // blend the backgrounds from the page down to the node
+    const chain = []; for (let n = node; n; n = n.parentElement) chain.unshift(n);
+    let colour = [255, 255, 255];
+    chain.forEach(n => { const c = rgba(getComputedStyle(n).backgroundColor); if (c.length) colour = mix(c, colour); });
+    return colour;
+  };
+  const low = [];
+  document.querySelectorAll('#wall-root *').forEach(n => {
+    if (!Array.from(n.childNodes).some(c => c.nodeType === 3 && c.textContent.trim())) return;
+    if (n.offsetParent === null || n.closest('.js-plotly-plot')) return;
+    const bg = background(n), fg = mix(rgba(getComputedStyle(n).color), bg);
+    const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b + 0.05);
+    if (ratio < 4.5) low.push({ratio: Math.round(ratio * 100) / 100, text: n.textContent.trim().slice(0, 20),
+                               cls: String(n.className), fg: fg.map(Math.round), bg: bg.map(Math.round)});
+  });
+  return low;
+}"""
+
+
+def check_contrast(page) -> None:
+    """WCAG AA: every wall text is large (>= 24 px), so at least 3:1 against its background;
+    we hold it to 4.5:1, the level for body text."""
+    low = page.evaluate(CONTRAST_JS)
+    assert low == [], low
 
 
 def test_pushed_messages_update_rows_and_equal_a_fresh_snapshot(day, browser):
