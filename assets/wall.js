@@ -68,6 +68,7 @@
     });
     this.tick();
     setInterval(function () { self.tick(); }, 1000);
+    window.addEventListener("resize", function () { self.scheduleRender(); });  // lists count the rows that fit
     if (cfg.screen) setInterval(function () { self.checkScreen(); }, SCREEN_CHECK_MS);
     var ready = this.map ? this.map.load() : Promise.resolve();
     ready.then(function () { self.feed.start(); });
@@ -220,6 +221,7 @@
     if (banner._sig === sig) return;
     banner._sig = sig;
     banner.textContent = "";
+    if (banner.hidden !== (pending.length === 0)) this.scheduleRender();  // the lists below gain or lose room
     banner.hidden = pending.length === 0;
     var own = pending.some(function (a) { return a.level === self.cfg.level; });
     banner.className = "wall-banner" + (own ? " banner-own" : "");

@@ -179,6 +179,9 @@
       setText(cells[3], window.WallModel.pending(a) ? U.duration(now - U.ms(a.level_since)) : self.t("alert:acknowledged"));
     });
     this.$("wall-alerts-empty").hidden = rows.length > 0;
+    var more = this.$("wall-alerts-more"), hidden = rows.length - Math.min(rows.length, room);
+    more.style.visibility = hidden > 0 ? "visible" : "hidden";
+    setText(more, hidden > 0 ? "+" + hidden + " " + this.t("more") : "");
   };
 
   // --- patrols ---------------------------------------------------------------------

@@ -18,6 +18,7 @@ WALL_REFUSED = "wall-refused"        # a revoked or missing screen link
 WALL_MAP = "wall-map"                # dcc.Graph, figure set by assets/wall_map.js
 WALL_LEAGUE = "wall-league"
 WALL_ITEMS_MORE = "wall-items-more"
+WALL_ALERTS_MORE = "wall-alerts-more"
 WALL_ITEMS_EMPTY = "wall-items-empty"
 WALL_ALERTS = "wall-alerts"
 WALL_ALERTS_EMPTY = "wall-alerts-empty"

@@ -109,6 +109,7 @@ def _alerts(_: Translator, level: str, has_children: bool) -> html.Section:
     return _section("alerts", title, [
         html.Div(_("No active alerts"), id=ids.WALL_ALERTS_EMPTY, className="list-empty", hidden=True),
         html.Ul(id=ids.WALL_ALERTS, className="alert-list"),
+        html.Div(id=ids.WALL_ALERTS_MORE, className="list-more", style={"visibility": "hidden"}),
     ])
 
 
