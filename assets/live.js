@@ -1,9 +1,9 @@
 /* LiveFeed: the browser end of the /live protocol, shared by the walls and
  * the alert console.
  *
- * Loads a snapshot over HTTP, connects over a websocket, resumes after the
- * last seq on every (re)connect, unpacks batches, drops duplicates, and
- * reloads the snapshot when the server says the gap is too large. Callers
+ * Loads a snapshot over HTTP, connects over a websocket, resumes on every
+ * (re)connect after the last seq that has settled (see SETTLE_MS), unpacks
+ * batches, drops duplicates, and reloads the snapshot when the server says the gap is too large. Callers
  * get onSnapshot(snapshot), onMessage(name, data) and onState(state) with
  * state one of "connecting", "catching up", "live", "reconnecting"; optional:
  * onResync() (the gap was too large), onRefused(status, body) (the snapshot
@@ -13,11 +13,20 @@
   "use strict";
 
   var SEEN_CAP = 5000;
+  // With several server processes, messages reach a client through different
+  // processes and can arrive a little out of seq order (104 after 105). A
+  // resume therefore starts after the highest seq received at least this long
+  // before the link dropped, not after the highest seen; what is replayed
+  // twice is dropped by `seen`.
+  var SETTLE_MS = 5000;
 
   function LiveFeed(opts) {
     this.opts = opts;
     this.floor = 0;          // every seq <= floor is covered by the snapshot or already applied in order
     this.lastSeq = 0;
+    this.settled = 0;        // highest seq received at least SETTLE_MS ago (or the snapshot's head)
+    this.arrivals = [];      // [receivedAt, seq] of the last SETTLE_MS
+    this.disconnectedAt = null;
     this.seen = new Set();   // seqs above floor already applied (live and replay can overlap)
     this.offsetMs = 0;       // server clock minus browser clock
     this.lastMessageAt = null;
@@ -49,7 +58,8 @@
       })
       .then(function (snap) {
         if (snap.server_time) self.offsetMs = Date.parse(snap.server_time) - Date.now();
-        self.floor = self.lastSeq = snap.head || 0;
+        self.floor = self.lastSeq = self.settled = snap.head || 0;
+        self.arrivals = [];
         self.seen.clear();
         self.opts.onSnapshot(snap);
       })
@@ -72,7 +82,10 @@
     socket.on("event", function (data) { self.accept("event", data); });
     socket.on("alert", function (data) { self.accept("alert", data); });
     socket.on("resync", function () { self.resync(); });
-    socket.on("disconnect", function () { self.state("reconnecting"); });
+    socket.on("disconnect", function () {
+      if (self.disconnectedAt === null) self.disconnectedAt = Date.now();
+      self.state("reconnecting");
+    });
     socket.io.on("reconnect_attempt", function () { self.state("reconnecting"); });
     socket.io.on("ping", function () { self.lastHeartbeatAt = Date.now(); });
   };
@@ -86,7 +99,9 @@
   LiveFeed.prototype.resume = function () {
     var self = this;
     this.state("catching up");
-    this.socket.emit("resume", {after: this.lastSeq}, function (ack) {
+    var after = this.resumePoint();
+    this.disconnectedAt = null;
+    this.socket.emit("resume", {after: after}, function (ack) {
       if (ack && ack.resync) return self.resync();
       self.state("live");
     });
@@ -107,6 +122,12 @@
     });
   };
 
+  LiveFeed.prototype.resumePoint = function () {
+    var cutoff = (this.disconnectedAt === null ? Date.now() : this.disconnectedAt) - SETTLE_MS, after = this.settled;
+    this.arrivals.forEach(function (a) { if (a[0] <= cutoff && a[1] > after) after = a[1]; });
+    return Math.max(after, this.floor);
+  };
+
   LiveFeed.prototype.accept = function (name, data) {
     if (!data || typeof data.seq !== "number") return;
     if (data.seq <= this.floor || this.seen.has(data.seq)) return;
@@ -120,6 +141,10 @@
     }
     this.lastSeq = Math.max(this.lastSeq, data.seq);
     this.lastMessageAt = Date.now();
+    this.arrivals.push([this.lastMessageAt, data.seq]);
+    while (this.arrivals.length && this.arrivals[0][0] < this.lastMessageAt - SETTLE_MS) {
+      this.settled = Math.max(this.settled, this.arrivals.shift()[1]);
+    }
     this.opts.onMessage(name, data);
   };
 
