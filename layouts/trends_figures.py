@@ -276,6 +276,7 @@ def patrol_figure(rows: Sequence[Mapping], t: Mapping[str, str]) -> go.Figure:
     _style(fig)
     fig.update_yaxes(range=[0, 105], ticksuffix="%", secondary_y=False)
     fig.update_yaxes(showgrid=False, rangemode="tozero", secondary_y=True)
+    fig.update_xaxes(tickformat="%m-%d", hoverformat="%Y-%m-%d")  # digits: no English month names on a Chinese page
     return fig
 
 
