@@ -69,6 +69,8 @@
     this.tick();
     setInterval(function () { self.tick(); }, 1000);
     window.addEventListener("resize", function () { self.scheduleRender(); });  // lists count the rows that fit
+    var root = this.$("wall-root");
+    setInterval(function () { root.classList.toggle("flash-on"); }, 500);  // the banner's own-level flash (wall.css)
     if (cfg.screen) setInterval(function () { self.checkScreen(); }, SCREEN_CHECK_MS);
     var ready = this.map ? this.map.load() : Promise.resolve();
     ready.then(function () { self.feed.start(); });

@@ -18,6 +18,7 @@
   // take at most DRAW_SHARE of the page's time (soak: ~150 ms a redraw).
   var REDRAW_MS = 5000;
   var DRAW_SHARE = 0.03;
+  var MAX_REDRAW_MS = 15000;
   // The most urgent incidents; beyond that the cell colours tell the story
   // (measured: 500 SVG markers cost plotly ~200 ms a redraw, 200 about 60).
   var MARKER_CAP = 200;
@@ -80,7 +81,10 @@
     if (!this.features) return;
     this.watchDrawing();
     this.pending = {score: score, now: now};
-    var wait = Math.max(REDRAW_MS, this.drawMs / DRAW_SHARE) - (Date.now() - this.lastDraw);
+    // A slow draw spaces the next ones out (the map may take DRAW_SHARE of the main thread), but
+    // never beyond MAX_REDRAW_MS: plotly's first draw is slow and must not freeze the map for minutes.
+    var gap = Math.min(MAX_REDRAW_MS, Math.max(REDRAW_MS, this.drawMs / DRAW_SHARE));
+    var wait = gap - (Date.now() - this.lastDraw);
     if (force || wait <= 0) { this.flush(); return; }
     var self = this;
     if (!this.timer) this.timer = setTimeout(function () { self.timer = null; self.flush(); }, wait);

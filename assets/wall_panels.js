@@ -69,8 +69,19 @@
         setText(sub.querySelector(".kpi-sub-value"), v);
         if (key === "alerts") setClass(sub, "kpi-sub" + (score.alerts[s] ? " kpi-hot" : ""));
       });
+      fitTile(tile);
     });
   };
+
+  // Shrink a tile's figures when they outgrow it (four-digit counts on a district at 1080p);
+  // grow them back when they fit again. Measured only when its text changed.
+  function fitTile(tile) {
+    var text = tile.textContent;
+    if (tile._fitText === text) return;
+    tile._fitText = text;
+    tile.classList.remove("kpi-tight");
+    if (tile.scrollWidth > tile.clientWidth + 1) tile.classList.add("kpi-tight");
+  }
 
   // --- league table of the wall's children -------------------------------------
   Panels.prototype.league = function (score) {
