@@ -57,7 +57,7 @@ system-packages:
 init-db: install
 	$(PY) -m dashboard init-db
 
-bench: install-test assets test-system-packages
+bench: install-test assets test-system-packages ## latency and ingest (see bench/README.md for the others)
 	$(PY) bench/latency.py
 	$(PY) bench/ingest.py
 
