@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from sqlalchemy import Date, bindparam, case, func, select, text
@@ -303,10 +303,30 @@ def problems_panel(engine: Engine, *, tree: UnitTree, q: TrendQuery) -> Panel:
     level = tree.nodes[q.unit].level
     counts: dict[tuple[str, str, str], int] = defaultdict(int)
     with engine.connect() as conn:
-        for period, lo, hi in parts_of(q.window):
+        for period, lo, hi, sign in signed_parts(q.window):
             for place, category, aspect, n in conn.execute(*_problem_sql(conn, level, period, lo, hi, q)):
-                counts[(place, category, aspect)] += int(n or 0)
+                counts[(place, category, aspect)] += sign * int(n or 0)
     return Panel("problems", list(COLUMNS["problems"]), problem_rows(counts))
+
+
+def signed_parts(window: Window) -> list[tuple[str, date, date, int]]:
+    """parts_of with a sign: a day range inside one month that covers most of it is read as
+    the month's rows minus the days outside it (a month row is the sum of its day rows).
+    A window ending today thus reads this month's row and the empty days still to come,
+    not every day so far. Only for panels that do not group by bucket."""
+    out: list[tuple[str, date, date, int]] = []
+    for period, lo, hi in parts_of(window):
+        first = lo.replace(day=1)
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        if period == "d" and hi <= last and (lo - first).days + (last - hi).days < (hi - lo).days + 1:
+            out.append(("m", first, first, 1))
+            if lo > first:
+                out.append(("d", first, lo - timedelta(days=1), -1))
+            if hi < last:
+                out.append(("d", hi + timedelta(days=1), last, -1))
+        else:
+            out.append((period, lo, hi, 1))
+    return out
 
 
 _SCOPES = ("district", "street", "community")
