@@ -55,7 +55,10 @@ class TrendIncident(SQLModel, table=True):
 
 class TrendHour(SQLModel, table=True):
     __tablename__ = "trend_hour"
-    __table_args__ = (_NO_ROWID,)
+    # The heatmap reads one category / priority cell (often the "any" row) across buckets: the key
+    # (bucket before category) would walk every cell of every bucket (bench/trends.py: 13 -> 3 ms a year).
+    __table_args__ = (Index("ix_trend_hour_cube", "unit", "period", "category", "priority", "bucket", "weekday",
+                            "hour", "reported"), _NO_ROWID)
     unit: str = _key(max_length=64)
     period: str = _key(max_length=1)
     bucket: date = _key()
