@@ -32,6 +32,29 @@ def init_db() -> None:
     click.echo(f"database ready; {added} unit(s) added")
 
 
+@main.command("rebuild-rollups")
+def rebuild_rollups_command() -> None:
+    """Recompute the trend rollups from the event log (a database that holds events from before them)."""
+    from dashboard.actions.rollups import rebuild_rollups
+    from dashboard.bootstrap import init_database
+    from dashboard.domain.policy import PolicyError, default_policy, load_policy
+    from dashboard.services import Services
+    from dashboard.store.db import load_tree, make_engine
+
+    settings = _settings()
+    try:
+        policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
+    except PolicyError as exc:
+        raise click.ClickException(f"policy not loaded: {exc}") from None
+    init_database(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        written = rebuild_rollups(Services(settings=settings, engine=engine, tree=load_tree(engine), policy=policy))
+    finally:
+        engine.dispose()
+    click.echo(f"rollups rebuilt: {written} row(s)")
+
+
 @main.command()
 @click.option("--host", default=None, help="Address to listen on (DASHBOARD_HOST, default 127.0.0.1).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (DASHBOARD_PORT, default 8050).")
