@@ -19,15 +19,21 @@ def screen_access(svc: Services, unit: str) -> Access:
                        user_unit=user.unit if user else None, now=svc.clock())
 
 
+def _refusal(svc: Services, unit: str):
+    """The error answer when `unit`'s wall is unknown or closed to this request, else None."""
+    if unit not in svc.tree:
+        return error(404, f"unknown unit {unit!r}")
+    access = screen_access(svc, unit)
+    return None if access.ok else error(403, access.reason)
+
+
 @api.get("/walls/<unit>")
 def get_wall(unit: str):
     """Everything the wall of `unit` shows; it then resumes after `head` on /live."""
     svc = services()
-    if unit not in svc.tree:
-        return error(404, f"unknown unit {unit!r}")
-    access = screen_access(svc, unit)
-    if not access.ok:
-        return error(403, access.reason)
+    refused = _refusal(svc, unit)
+    if refused:
+        return refused
     snapshot = wall_snapshot(svc.engine, tree=svc.tree, unit=unit, now=svc.clock())
     snapshot["drill"] = is_drill(svc.engine, svc.settings)
     return jsonify(snapshot)
@@ -35,10 +41,5 @@ def get_wall(unit: str):
 
 @api.get("/walls/<unit>/access")
 def get_wall_access(unit: str):
-    svc = services()
-    if unit not in svc.tree:
-        return error(404, f"unknown unit {unit!r}")
-    access = screen_access(svc, unit)
-    if not access.ok:
-        return error(403, access.reason)
-    return jsonify({"ok": True})
+    """A screen asks now and then whether its link still opens the wall."""
+    return _refusal(services(), unit) or jsonify({"ok": True})
