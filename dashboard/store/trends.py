@@ -326,7 +326,19 @@ def signed_parts(window: Window) -> list[tuple[str, date, date, int]]:
                 out.append(("d", hi + timedelta(days=1), last, -1))
         else:
             out.append((period, lo, hi, 1))
-    return out
+    return _merge_months(out)
+
+
+def _merge_months(parts: list[tuple[str, date, date, int]]) -> list[tuple[str, date, date, int]]:
+    """One read for adjacent month ranges: a month read walks every month row of the unit
+    in group order whatever its range, so two reads cost twice."""
+    months = sorted((lo, hi) for period, lo, hi, sign in parts if period == "m")
+    if len(months) < 2:
+        return parts
+    index = lambda d: d.year * 12 + d.month  # noqa: E731
+    if sum(index(hi) - index(lo) + 1 for lo, hi in months) != index(months[-1][1]) - index(months[0][0]) + 1:
+        return parts  # not one run of months
+    return [("m", months[0][0], months[-1][1], 1)] + [p for p in parts if p[0] != "m"]
 
 
 _SCOPES = ("district", "street", "community")
