@@ -15,6 +15,14 @@ class ConfigError(ValueError):
     """A bad setting: the message names the variable and what is wrong."""
 
 
+def _database_url(env: dict[str, str], var: Path) -> str:
+    url = env.get("DASHBOARD_DATABASE_URL") or f"sqlite:///{var / 'dashboard.db'}"
+    if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+        raise ConfigError(f"DASHBOARD_DATABASE_URL={url.split('://')[0]}://...: SQLite (sqlite:///PATH) and "
+                          "PostgreSQL (postgresql://USER@HOST/DB) are supported")
+    return url
+
+
 def _int(env: dict[str, str], name: str, default: int, lo: int, hi: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -81,7 +89,7 @@ class Settings:
         if not tokens and demo:
             tokens = (DEMO_TOKEN,)
         return cls(
-            database_url=env.get("DASHBOARD_DATABASE_URL") or f"sqlite:///{var / 'dashboard.db'}",
+            database_url=_database_url(env, var),
             redis_url=env.get("DASHBOARD_REDIS_URL") or None,
             host=env.get("DASHBOARD_HOST") or "127.0.0.1",
             port=_int(env, "DASHBOARD_PORT", 8050, 1, 65535),

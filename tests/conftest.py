@@ -130,7 +130,8 @@ def pg_databases() -> Iterator[PostgresDatabases]:
         with _pg_connect(PG_ADMIN_URL) as conn:
             conn.execute("SELECT 1")
     except Exception as exc:  # psycopg.OperationalError and friends
-        pytest.skip(f"PostgreSQL is unreachable at {PG_ADMIN_URL} ({str(exc).strip()[:200]}). "
+        # A failure, not a skip: a missing database must not pass as a green run.
+        pytest.fail(f"PostgreSQL is unreachable at {PG_ADMIN_URL} ({str(exc).strip()[:200]}). "
                     "The PostgreSQL variants need a server where that user may CREATE DATABASE: "
                     "run one on 127.0.0.1:5432 with trust auth for user postgres and a database `test`, "
                     "or set TEST_POSTGRES_URL=postgresql://USER@HOST:PORT/DB.")

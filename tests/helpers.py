@@ -304,3 +304,30 @@ class ServerLauncher:
     def stop_all(self) -> None:
         for server in self.servers:
             server.stop()
+
+
+class Recorder:
+    """An announcer for Services that keeps every message it is given (announced after
+    commit), checking each against its wire schema (CONTRACT "Live push")."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+
+    def announce(self, messages: list[dict]) -> None:
+        from dashboard.domain.messages import check_message
+
+        for m in messages:
+            check_message(m["name"], m["data"])
+            assert m["seq"] == m["data"]["seq"]
+        self.messages.extend(messages)
+
+
+class Clock:
+    """A clock the test sets (Services.clock): `clock.now = ...`."""
+
+    def __init__(self, now) -> None:
+        self.now = now
+
+    def __call__(self):
+        return self.now
+

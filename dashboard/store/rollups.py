@@ -290,8 +290,7 @@ def _upsert_sql(dialect: str, name: str, columns: tuple[str, ...]) -> str:
     table and dialect (the ORM's per-row parameter processing cost more than the upsert itself)."""
     found = _UPSERTS.get((dialect, name, columns))
     if found is None:
-        if dialect not in ("sqlite", "postgresql"):  # pragma: no cover - the project runs on these two
-            raise NotImplementedError(f"rollups need an upsert; {dialect} is not supported")
+        # Settings admit SQLite and PostgreSQL only; both have ON CONFLICT .. DO UPDATE.
         table, mark = TABLES[name].name, "?" if dialect == "sqlite" else "%s"
         sets = ", ".join(f'"{c}" = {table}."{c}" + excluded."{c}"' for c in VALUES[name])
         found = (f"INSERT INTO {table} ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) "

@@ -14,12 +14,12 @@ from dashboard.actions.ingest import do_ingest_events
 from dashboard.actions.sweep import do_sweep
 from dashboard.bootstrap import init_database
 from dashboard.domain.events import EventIn
-from dashboard.domain.messages import check_message
 from dashboard.domain.policy import parse_policy
 from dashboard.services import Services
 from dashboard.settings import Settings
 from dashboard.store.db import load_tree, make_engine
 from dashboard.store.queries import alerts_in, messages_after
+from tests.helpers import Clock, Recorder
 
 T0 = datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)
 GRID = "bachuan-zhengjie-g01"
@@ -40,25 +40,6 @@ surge: {window: 1h, count: 3}
 """
 
 
-class Recorder:
-    """Collects announced messages, checking each against its wire schema."""
-
-    def __init__(self) -> None:
-        self.messages: list[dict] = []
-
-    def announce(self, messages: list[dict]) -> None:
-        for m in messages:
-            check_message(m["name"], m["data"])
-            assert m["seq"] == m["data"]["seq"]
-        self.messages.extend(messages)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

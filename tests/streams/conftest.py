@@ -11,12 +11,11 @@ import pytest
 from dashboard.actions.ingest import IngestResult, do_ingest_events
 from dashboard.actions.sweep import do_sweep
 from dashboard.domain.events import EventIn
-from dashboard.domain.messages import check_message
 from dashboard.domain.policy import parse_policy
 from dashboard.services import Services
 from dashboard.settings import Settings
 from dashboard.store.db import load_tree, make_engine
-from tests.helpers import unique
+from tests.helpers import Clock, Recorder, unique
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=CST)  # a Friday morning in Tongliang
@@ -49,26 +48,6 @@ surge: {window: 1h, count: 3}
 """
 
 
-class Recorder:
-    """An announcer that keeps every message it is given (announced after commit),
-    checking each against its wire schema (CONTRACT "Live push")."""
-
-    def __init__(self) -> None:
-        self.messages: list[dict] = []
-
-    def announce(self, messages: list[dict]) -> None:
-        for m in messages:
-            check_message(m["name"], m["data"])
-            assert m["seq"] == m["data"]["seq"]
-        self.messages.extend(messages)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def make_services(url: str, tmp_path, policy: str = POLICY, now: datetime = T0) -> Services:
