@@ -16,7 +16,6 @@ Rules shared with assets/wall_model.js (keep the two in step):
 """
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
@@ -27,8 +26,7 @@ from dashboard.domain.unit_tree import UnitTree
 from dashboard.store.models import Event, Item
 from dashboard.store.queries import alerts_in, current_head, items_in, recent_messages
 from dashboard.store.serialize import iso
-
-log = logging.getLogger(__name__)
+from dashboard.store.stream_stats import mediation_summary, patrol_summary
 
 CST = timezone(timedelta(hours=8))  # the district's time zone (no DST)
 STAGES = ("acknowledge", "arrive", "resolve")
@@ -159,14 +157,7 @@ def covered_today(engine: Engine, *, tree: UnitTree, unit: str, day_start: datet
 
 
 def stream_stats(engine: Engine, *, tree: UnitTree, unit: str, now: datetime) -> dict[str, Any]:
-    """Patrol and mediation aggregates from dashboard.store.stream_stats (another
-    module); the wall still runs without it, saying what is missing."""
-    try:
-        from dashboard.store.stream_stats import mediation_summary, patrol_summary
-    except ImportError as exc:
-        message = f"dashboard.store.stream_stats is not available ({exc}); month mediation figures are missing"
-        log.error(message)
-        return {"error": message}
+    """Patrol and mediation aggregates (dashboard.store.stream_stats)."""
     day_start, day_end = day_bounds(now)
     patrols = patrol_summary(engine, tree=tree, unit=unit, day_start=day_start, day_end=day_end, now=now)
     mediations = mediation_summary(engine, tree=tree, unit=unit, month_start=month_start(now), now=now)
