@@ -82,6 +82,11 @@
     socket.on("event", function (data) { self.accept("event", data); });
     socket.on("alert", function (data) { self.accept("alert", data); });
     socket.on("resync", function () { self.resync(); });
+    // The server cuts a socket whose credential was revoked (screen link, user, logout).
+    socket.on("refused", function (body) {
+      self.stop();
+      if (self.opts.onRefused) self.opts.onRefused(401, body || {});
+    });
     socket.on("disconnect", function () {
       if (self.disconnectedAt === null) self.disconnectedAt = Date.now();
       self.state("reconnecting");

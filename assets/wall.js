@@ -291,7 +291,7 @@
     var self = this, cfg = this.cfg;
     fetch("/api/v1/walls/" + encodeURIComponent(cfg.unit) + "/access?screen=" + encodeURIComponent(cfg.screen),
           {cache: "no-store"}).then(function (r) {
-      if (r.status === 403) return r.json().then(function (body) { self.feed.stop(); self.refused(body.error); });
+      if (r.status === 401 || r.status === 403) return r.json().then(function (body) { self.feed.stop(); self.refused(body.error); });
     }).catch(function () { /* server away: the badge already says so */ });
   };
 

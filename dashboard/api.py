@@ -10,14 +10,17 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from dashboard import metrics
+from dashboard.access import guard_api_read, home_unit
 from dashboard.actions.ingest import IngestRejected, do_ingest_events
 from dashboard.domain.events import EventIn, Problem, parse_batch
 from dashboard.openapi import openapi_document
 from dashboard.services import Services
 from dashboard.store.queries import current_head, items_in, messages_after
+from dashboard.throttle import ingest_limit
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 probes = Blueprint("probes", __name__)
+api.before_request(guard_api_read)  # every read in scope of its credential (dashboard.access)
 
 
 def services() -> Services:
@@ -40,6 +43,7 @@ def _bearer_ok(svc: Services) -> bool:
 
 
 @api.post("/events")
+@ingest_limit
 def post_events():
     svc = services()
     if not _bearer_ok(svc):
@@ -72,7 +76,7 @@ def _unit_arg(svc: Services, required: bool = False) -> str:
     if unit is None:
         if required:
             raise BadQuery("unit", "required: a unit code (see GET /api/v1/units)")
-        return svc.tree.roots()[0]
+        return home_unit() or svc.tree.roots()[0]
     if unit not in svc.tree:
         raise BadQuery("unit", f"unknown unit {unit!r}")
     return unit
@@ -155,7 +159,11 @@ def _http_error(exc: HTTPException):
     if exc.code == 413:
         limit = services().settings.max_body_bytes
         return error(413, f"body too large: at most {limit} bytes (send at most 1000 events per request)")
-    return error(exc.code or 500, exc.description or exc.name)
+    response, status = error(exc.code or 500, exc.description or exc.name)
+    retry_after = getattr(exc, "retry_after", None)  # dashboard.throttle.Throttled
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response, status
 
 
 @probes.get("/healthz")

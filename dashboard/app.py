@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from dashboard.api import api, probes
 from dashboard.auth import init_auth
 from dashboard.domain.policy import Policy, default_policy, load_policy
+from dashboard.headers import init_headers
 from dashboard.realtime.emitter import CHANNEL
 from dashboard.realtime.holding import make_manager
 from dashboard.realtime.live import LiveNamespace
@@ -19,6 +20,7 @@ from dashboard.realtime.publisher import CoalescingAnnouncer, SocketIOSink
 from dashboard.services import Services
 from dashboard.settings import ROOT, Settings
 from dashboard.store.db import create_schema, load_tree, make_engine
+from dashboard.throttle import init_throttle
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
     flask.json.ensure_ascii = False
     flask.extensions["dashboard"] = services
     init_auth(flask)
+    init_throttle(flask, redis_url=settings.redis_url)
     import dashboard.api_alerts  # noqa: F401  (adds the alert routes to the api blueprint)
     import dashboard.api_streams  # noqa: F401  (patrol and mediation summaries)
     import dashboard.api_trends  # noqa: F401  (trend panels)
@@ -78,6 +81,7 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
     socketio.on_namespace(LiveNamespace(lambda: services))
 
     dash_app = _create_dash(flask)
+    init_headers(flask, dash_app, settings)
     return App(flask, socketio, dash_app, services, announcer)
 
 

@@ -37,6 +37,7 @@ from dashboard.i18n import COOKIE as LANG_COOKIE
 from dashboard.i18n import LANGS, Translator, pick_lang
 from dashboard.store import users as user_store
 from dashboard.store.users import NAME_MAX, PASSWORD_MAX, User
+from dashboard.throttle import Throttled, check_failures, count_failure, forget_wrong, known_wrong, off_loop, remember_wrong
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +70,12 @@ class CurrentUser(UserMixin):
     name: str
     role: str
     unit: str
+    session_version: int | None = None  # set for a browser session (checked by the live re-check)
 
     @classmethod
-    def from_row(cls, row: User) -> "CurrentUser":
-        return cls(id=int(row.id), name=row.name, role=row.role, unit=row.unit)
+    def from_row(cls, row: User, *, session: bool = False) -> "CurrentUser":
+        return cls(id=int(row.id), name=row.name, role=row.role, unit=row.unit,
+                   session_version=int(row.session_version) if session else None)
 
     def get_id(self) -> str:
         return str(self.id)
@@ -91,7 +94,13 @@ def _load_user(user_id: str) -> CurrentUser | None:
     row = user_store.get_user(_engine(), user_id)
     if row is None or not row.active:
         return None
-    return CurrentUser.from_row(row)
+    # A logout bumps the version: a cookie from before it (copied or kept) is dead.
+    if session.get(_SESSION_VERSION, 0) != row.session_version:
+        return None
+    return CurrentUser.from_row(row, session=True)
+
+
+_SESSION_VERSION = "_sv"
 
 
 @login_manager.unauthorized_handler
@@ -139,15 +148,22 @@ _basic_cache: dict[tuple[str, str], tuple[float, int]] = {}
 
 
 def _basic_user(name: str, password: str) -> CurrentUser | None:
-    key = (name, hashlib.sha256(password.encode()).hexdigest())
+    key = (name, hashlib.sha256(password.encode("utf-8", "surrogatepass")).hexdigest())
     hit = _basic_cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < _BASIC_TTL_S:
         row = user_store.get_user(_engine(), hit[1])  # still re-read: a deactivated user is out at once
         return CurrentUser.from_row(row) if row is not None and row.active else None
-    row = user_store.authenticate(_engine(), name=name, password=password)
+    check_failures(name, "passwords")       # 429 before any scrypt once failures are spent
+    if known_wrong(name, password):
+        count_failure(name)
+        return None
+    row = user_store.authenticate(_engine(), name=name, password=password, run=off_loop)
     if row is None:
         _basic_cache.pop(key, None)
+        remember_wrong(name, password)
+        count_failure(name)
         return None
+    forget_wrong(name, password)
     if len(_basic_cache) > 1000:
         _basic_cache.clear()
     _basic_cache[key] = (time.monotonic(), int(row.id))
@@ -283,7 +299,8 @@ def _render_login(form: LoginForm, _: Translator, next_path: str, error: str | N
 def _remember_lang(response):
     lang = request.args.get("lang")
     if lang in LANGS and request.cookies.get(LANG_COOKIE) != lang:
-        response.set_cookie(LANG_COOKIE, lang, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax", httponly=False)
+        response.set_cookie(LANG_COOKIE, lang, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax", httponly=False,
+                            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
     return response
 
 
@@ -302,10 +319,23 @@ def login():
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            row = user_store.authenticate(_engine(), name=form.name.data, password=form.password.data)
-            if row is not None:
+            try:
+                check_failures(form.name.data)   # before any scrypt once failures are spent
+            except Throttled as exc:
+                form.password.data = ""
+                response = current_app.make_response(_render_login(
+                    form, _, next_path, _("Too many failed attempts; try again in %(s)s seconds.") % {"s": exc.retry_after},
+                    429))
+                response.headers["Retry-After"] = str(exc.retry_after)
+                return _remember_lang(response)
+            row = user_store.authenticate(_engine(), name=form.name.data, password=form.password.data,
+                                          run=off_loop)
+            if row is None:
+                count_failure(form.name.data)
+            else:
                 _fresh_session()
-                login_user(CurrentUser.from_row(row), remember=False)
+                session[_SESSION_VERSION] = row.session_version
+                login_user(CurrentUser.from_row(row, session=True), remember=False)
                 log.info("login: %s (%s, %s) from %s", row.name, row.role, row.unit, request.remote_addr)
                 return _remember_lang(redirect(next_path or "/"))
             log.info("login failed for %r from %s", form.name.data, request.remote_addr)
@@ -324,6 +354,7 @@ def logout():
     logout_user()
     _fresh_session()
     if user is not None:
+        user_store.end_sessions(_engine(), user.id)  # the old cookie, wherever copied, is dead now
         log.info("logout: %s", user.name)
     return redirect(url_for("auth.login"))
 

@@ -2,23 +2,22 @@
 without a login that could expire (CONTRACT "Pages").
 
 A deployment turns this on by issuing its first token
-(`python -m dashboard screens add --unit CODE`). From then on a wall, its
-snapshot and its live feed need either a valid token of the wall's unit or
-an ancestor, or a logged-in user of that unit or above. While no token has
-ever been issued, walls stay open. Revoking a token shuts the screens that
-use it out at their next check (assets/wall.js asks every few minutes).
+(`python -m dashboard screens add --unit CODE`). From then on nothing answers
+anonymously: a wall, its snapshot, its live feed and every read need either a
+valid token of the wall's unit or an ancestor, or a logged-in user of that unit
+or above (the rule: dashboard.access). While no token has ever been issued,
+walls stay open (unless DASHBOARD_OPEN_WALLS=0). Revoking a token cuts the
+sockets that use it within seconds (dashboard.realtime.live re-checks them).
 """
 from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from dashboard.domain.unit_tree import UnitTree
 from dashboard.store.models import Unit
 from dashboard.store.screen_tokens import ScreenToken
 
@@ -28,12 +27,6 @@ LAST_USED_EVERY = timedelta(minutes=5)  # how stale `last_used_at` may get (a wr
 
 class ScreenError(ValueError):
     """A token that cannot be issued or revoked; the message says why."""
-
-
-@dataclass(frozen=True)
-class Access:
-    ok: bool
-    reason: str = ""  # an English msgid for the page, or "" when ok
 
 
 def hash_token(token: str) -> str:
@@ -76,26 +69,3 @@ def required(engine: Engine) -> bool:
     token must not open the walls to everyone)."""
     with Session(engine) as session:
         return session.exec(select(ScreenToken.id).limit(1)).first() is not None
-
-
-def wall_access(engine: Engine, tree: UnitTree, *, unit: str, token: str | None, user_unit: str | None,
-                now: datetime) -> Access:
-    """May this request watch `unit`'s wall? `user_unit`: the logged-in user's unit, if any."""
-    if not required(engine):
-        return Access(True)
-    lineage = tree.lineage(unit)
-    if user_unit is not None and user_unit in lineage:
-        return Access(True)
-    if not token:
-        return Access(False, "This wall needs a screen link (ask for one) or a login.")
-    with Session(engine) as session:
-        row = session.exec(select(ScreenToken).where(ScreenToken.token_hash == hash_token(token))).first()
-        if row is None or row.revoked_at is not None:
-            return Access(False, "This screen link has been revoked or is unknown.")
-        if row.unit not in lineage:
-            return Access(False, "This screen link is for another unit.")
-        if row.last_used_at is None or now - row.last_used_at > LAST_USED_EVERY:
-            row.last_used_at = now
-            session.add(row)
-            session.commit()
-    return Access(True)

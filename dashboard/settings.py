@@ -47,6 +47,33 @@ def _flag(env: dict[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r}: expected 1 or 0")
 
 
+SECRET_KEY_MIN_BYTES = 32
+
+
+def _given_secret_key(env: dict[str, str]) -> str | None:
+    """A guessable key lets anyone forge a session cookie: refuse short ones."""
+    key = env.get("DASHBOARD_SECRET_KEY")
+    if not key:
+        return None
+    if len(key.encode("utf-8")) < SECRET_KEY_MIN_BYTES:
+        raise ConfigError(f"DASHBOARD_SECRET_KEY is {len(key.encode('utf-8'))} bytes long: use at least "
+                          f"{SECRET_KEY_MIN_BYTES} random bytes (e.g. python -c 'import secrets; "
+                          "print(secrets.token_hex(32))'), or unset it to use the key generated under var/")
+    return key
+
+
+def _rate(env: dict[str, str], name: str, default: str) -> str:
+    """A Flask-Limiter rate such as `600/minute` (several separated by ';')."""
+    raw = (env.get(name) or default).strip()
+    from limits import parse_many
+
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: expected a rate like 600/minute or 20/second") from None
+    return raw
+
+
 def _secret_key(var: Path) -> str:
     """Generated once per install and kept under var/, so sessions survive restarts."""
     path = var / "secret_key"
@@ -78,6 +105,12 @@ class Settings:
     simulator_rate: float = 2.0
     scheduler: bool = True          # run the deadline sweep in this process
     drill: bool = False             # a drill instance: its own database, DRILL on every wall
+    open_walls: bool = True         # anonymous reads while no screen token exists (CONTRACT "Read API")
+    secure_cookies: bool = False    # session, CSRF and lang cookies only over HTTPS
+    proxies: int = 0                # trusted reverse proxies in front (X-Forwarded-For/-Proto/-Host/-Prefix)
+    frame_ancestors: str = "'none'"  # CSP frame-ancestors: who may frame the pages
+    login_failures: str = "5/minute;20/hour"   # failed logins / Basic checks per user name and per address
+    ingest_rate: str = "600/second"           # POST /api/v1/events per bearer token
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -93,7 +126,7 @@ class Settings:
             redis_url=env.get("DASHBOARD_REDIS_URL") or None,
             host=env.get("DASHBOARD_HOST") or "127.0.0.1",
             port=_int(env, "DASHBOARD_PORT", 8050, 1, 65535),
-            secret_key=env.get("DASHBOARD_SECRET_KEY") or _secret_key(var),
+            secret_key=_given_secret_key(env) or _secret_key(var),
             ingest_tokens=tokens,
             policy_file=env.get("DASHBOARD_POLICY_FILE") or None,
             demo=demo,
@@ -101,6 +134,12 @@ class Settings:
             coalesce_ms=_int(env, "DASHBOARD_COALESCE_MS", 50, 0, 5000),
             scheduler=_flag(env, "DASHBOARD_SCHEDULER", True),
             drill=_flag(env, "DASHBOARD_DRILL", False),
+            open_walls=_flag(env, "DASHBOARD_OPEN_WALLS", True),
+            secure_cookies=_flag(env, "DASHBOARD_SECURE_COOKIES", False),
+            proxies=_int(env, "DASHBOARD_PROXIES", 0, 0, 10),
+            frame_ancestors=(env.get("DASHBOARD_FRAME_ANCESTORS") or "'none'").strip(),
+            login_failures=_rate(env, "DASHBOARD_LOGIN_FAILURES", "5/minute;20/hour"),
+            ingest_rate=_rate(env, "DASHBOARD_INGEST_RATE", "600/second"),
         )
 
     def with_(self, **changes) -> "Settings":

@@ -20,7 +20,7 @@ from dashboard.domain.lifecycle import INCIDENT_STATUSES, MEDIATION_STATUSES, PA
 from dashboard.domain.unit_tree import UnitTree
 from dashboard.drill import is_drill
 from dashboard.i18n import COOKIE, Translator, pick_lang
-from dashboard.screens import wall_access
+from dashboard.access import AccessRefused, check_unit, credential_of
 from dashboard.store.wall_queries import CST, grids_by_child
 from layouts import ids, wall_panels
 
@@ -93,11 +93,10 @@ def layout(unit_code: str | None = None, lang: str | None = None, screen: str | 
     node = tree.get(unit_code or "")
     if node is None:
         return html.Div(f"{_('Unknown unit')}: {unit_code}", className="wall-missing")
-    user = session_user()
-    access = wall_access(svc.engine, tree, unit=node.code, token=screen, user_unit=user.unit if user else None,
-                         now=svc.clock())
-    if not access.ok:
-        return html.Div(_(access.reason), className="wall-missing", id=ids.WALL_REFUSED)
+    try:
+        check_unit(svc, credential_of(svc, user=session_user(), screen=screen), node.code)
+    except AccessRefused as exc:
+        return html.Div(_(exc.reason), className="wall-missing", id=ids.WALL_REFUSED)
     drill = is_drill(svc.engine, svc.settings)
     subtree = _subtree(tree, node.code)
     name = (lambda c: tree.nodes[c].name) if _.lang == "zh" else (lambda c: tree.nodes[c].name_en)

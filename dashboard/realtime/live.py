@@ -6,6 +6,15 @@ connect  auth {"unit": CODE, "batch": bool?, "resume": bool?}
                                                 for the client's `resume` (walls, console)
 resume   {"after": SEQ}                       → every missed message in order, then live;
                                                 the ack says how many and the head seq
+refused  {"error": why}                       ← sent just before the server cuts a socket
+                                                whose credential was revoked
+
+Access (dashboard.access): the connect needs a credential whose scope holds
+the unit — a session user (the cookie) or `auth.screen` — unless walls are
+open. Every `resume` re-checks it, and every few seconds each process
+re-checks the credentials of all its sockets against the database, so a
+revoked screen token, a deactivated or moved user, or a logout cuts the
+socket within seconds, whichever process issued the change (the CLI too).
 
 Live messages for a client are held while its resume is replayed (from the
 connect on, for clients that say they will resume; they flow anyway after a
@@ -14,15 +23,16 @@ plain client is not sent again what it already got live (see holding.py).
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from typing import Callable
 
 from flask import request
-from flask_login import current_user
 from flask_socketio import Namespace, emit, join_room
 
+from dashboard.access import BAD_SCREEN, NEEDS_CREDENTIAL, AccessRefused, Credential, check_unit, credential_of, revoked_among, walls_open
+from dashboard.auth import session_user
 from dashboard.realtime.publisher import NAMESPACE, batch_room, unit_room
-from dashboard.screens import Access, wall_access
 from dashboard.services import Services
 from dashboard.store.queries import current_head, messages_after
 
@@ -31,6 +41,10 @@ REPLAY_PAGE = 500
 REPLAY_LIMIT = 20000
 # How long a new client's live messages wait for its `resume` before flowing anyway.
 RESUME_GRACE_S = 0.5
+# How often each process re-checks the credentials of its sockets (one query for all of them).
+RECHECK_S = 2.0
+
+log = logging.getLogger(__name__)
 
 
 class LiveNamespace(Namespace):
@@ -38,6 +52,7 @@ class LiveNamespace(Namespace):
         super().__init__(NAMESPACE)
         self._services = services
         self._clients: dict[str, dict] = {}
+        self._rechecking = False
 
     def on_connect(self, auth: dict | None = None) -> None:
         svc = self._services()
@@ -45,10 +60,15 @@ class LiveNamespace(Namespace):
         unit = auth.get("unit")
         if not isinstance(unit, str) or unit not in svc.tree:
             raise ConnectionRefusedError(f"unknown unit {unit!r}: connect with auth {{'unit': CODE}}")
-        access = _access(svc, unit, auth.get("screen"))
-        if not access.ok:
-            raise ConnectionRefusedError(access.reason)
-        client = {"unit": unit, "batch": bool(auth.get("batch")), "resuming": False}
+        try:
+            cred = credential_of(svc, user=session_user(), screen=auth.get("screen"))
+            check_unit(svc, cred, unit)
+        except AccessRefused as exc:
+            raise ConnectionRefusedError(exc.reason) from None
+        client = {"unit": unit, "batch": bool(auth.get("batch")), "resuming": False, "cred": cred}
+        if not self._rechecking:
+            self._rechecking = True
+            self.socketio.start_background_task(self._recheck_loop)
         sid = request.sid
         self._clients[sid] = client
         if auth.get("resume"):
@@ -86,6 +106,9 @@ class LiveNamespace(Namespace):
         if isinstance(after, bool) or not isinstance(after, int) or after < 0:
             return {"error": "resume takes {\"after\": SEQ}, SEQ a whole number >= 0"}
         svc = self._services()
+        if _dead(svc, {request.sid: client["cred"]}):
+            self._cut(request.sid, _why(client["cred"]))
+            return {"error": _why(client["cred"])}
         head = current_head(svc.engine)
         if head - after > REPLAY_LIMIT:
             emit("resync", {"head": head, "reason": "gap too large; load a fresh snapshot"})
@@ -120,16 +143,46 @@ class LiveNamespace(Namespace):
             after = found[-1]["seq"]
             count += len(page)
 
+    def _recheck_loop(self) -> None:
+        while True:
+            self.socketio.sleep(RECHECK_S)
+            creds = {sid: c["cred"] for sid, c in list(self._clients.items())}
+            if not creds:
+                continue
+            svc = self._services()
+            try:
+                dead = _dead(svc, creds)
+            except Exception:  # a database hiccup: try again next round, never kill the loop
+                log.exception("live: credential re-check failed")
+                continue
+            for sid in dead:
+                self._cut(sid, _why(creds[sid]))
+
+    def _cut(self, sid: str, why: str) -> None:
+        """Tell the client why, then close its socket (a server-side disconnect is not retried by socket.io)."""
+        log.info("live: cutting socket %s: %s", sid, why)
+        self._clients.pop(sid, None)
+        self.socketio.emit("refused", {"error": why}, to=sid, namespace=NAMESPACE)
+        self.socketio.server.disconnect(sid, namespace=NAMESPACE)
+
     @staticmethod
     def _room(client: dict) -> str:
         return batch_room(client["unit"]) if client["batch"] else unit_room(client["unit"])
 
 
-def _access(svc: Services, unit: str, screen: object) -> Access:
-    """Screen links gate the feed like the wall page (dashboard.screens): a token or a logged-in user."""
-    user = current_user if current_user.is_authenticated else None
-    return wall_access(svc.engine, svc.tree, unit=unit, token=screen if isinstance(screen, str) else None,
-                       user_unit=getattr(user, "unit", None), now=svc.clock())
+def _dead(svc: Services, creds: dict[str, Credential]) -> set[str]:
+    """The sids whose credential no longer holds (anonymous ones too, once the walls closed)."""
+    dead = revoked_among(svc.engine, creds)
+    if any(c.anonymous for c in creds.values()) and not walls_open(svc):
+        dead |= {sid for sid, c in creds.items() if c.anonymous}  # the first screen link closed the walls
+    return dead
+
+
+def _why(cred: Credential) -> str:
+    """The reason a cut socket is given (English msgids the wall translates)."""
+    if cred.anonymous:
+        return NEEDS_CREDENTIAL
+    return BAD_SCREEN if cred.token_id is not None else "Your login has ended; please log in again."
 
 
 def _send_newer(sid: str, event: str, data: dict, last: int) -> None:

@@ -45,6 +45,9 @@ class User(SQLModel, table=True):
     unit: str = Field(foreign_key="unit.code", max_length=64, index=True)
     active: bool = True
     created_at: datetime = utc_field(default_factory=_utcnow)
+    # Bumped at logout (and by user changes): a session cookie carries the version it was
+    # issued under, so a copied cookie dies with the logout (dashboard.auth).
+    session_version: int = Field(default=0)
 
 
 def _check_name(name: str) -> str:
@@ -102,18 +105,53 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH
 
 
-def authenticate(engine: Engine, *, name: str, password: str) -> User | None:
-    """The active user with this name and password, or None (never says which part was wrong)."""
+def authenticate(engine: Engine, *, name: str, password: str, run=None) -> User | None:
+    """The active user with this name and password, or None (never says which part was wrong).
+
+    `run(fn, *args)` runs the hash check (the server passes one that keeps it off the event loop)."""
     if not name or not password or len(name) > NAME_MAX or len(password) > PASSWORD_MAX:
         return None
+    run = run or (lambda fn, *args: fn(*args))
     with Session(engine, expire_on_commit=False) as session:
         user = session.exec(select(User).where(User.name == name)).first()
     if user is None:
-        check_password_hash(_dummy_hash(), password)
+        run(check_password_hash, _dummy_hash(), password)
         return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
+    if not run(check_password_hash, user.password_hash, password) or not user.active:
         return None
     return user
+
+
+def end_sessions(engine: Engine, user_id: int) -> None:
+    """Every session cookie issued to this user so far stops working (logout)."""
+    with Session(engine) as session:
+        user = session.get(User, int(user_id))
+        if user is not None:
+            user.session_version += 1
+            session.add(user)
+            session.commit()
+
+
+def update_user(engine: Engine, name: str, *, active: bool | None = None, unit: str | None = None,
+                role: str | None = None) -> User:
+    """Deactivate/reactivate a user or move them to another unit or role. Their sessions end
+    and their live sockets are cut (dashboard.access.revoked_among) within seconds."""
+    if role is not None and role not in ROLES:
+        raise UserError(f"unknown role {role!r}: expected one of {', '.join(ROLES)}")
+    with Session(engine, expire_on_commit=False) as session:
+        user = session.exec(select(User).where(User.name == name)).first()
+        if user is None:
+            raise UserError(f"no user named {name!r}")
+        if unit is not None and session.get(Unit, unit) is None:
+            raise UserError(f"unknown unit {unit!r} (see GET /api/v1/units)")
+        for field_name, value in (("active", active), ("unit", unit), ("role", role)):
+            if value is not None:
+                setattr(user, field_name, value)
+        user.session_version += 1
+        session.add(user)
+        session.commit()
+        session.refresh(user)
+        return user
 
 
 def get_user(engine: Engine, user_id: int | str) -> User | None:

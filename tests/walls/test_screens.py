@@ -10,7 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 import dashboard.api_walls  # noqa: F401  (the wall routes join the api blueprint before the app is built)
-from dashboard.screens import ScreenError, hash_token, issue, list_tokens, required, revoke, wall_access
+from dashboard.access import AccessRefused, check_unit, credential_of
+from dashboard.auth import CurrentUser
+from dashboard.screens import ScreenError, hash_token, issue, list_tokens, required, revoke
 from dashboard.screens_cli import screens
 from tests.helpers import COMMUNITY, DISTRICT, GRID, OTHER_GRID, OTHER_STREET, STREET, LiveClient
 from tests.walls.conftest import open_wall
@@ -20,12 +22,23 @@ NOW = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 def svc(app):
+    app.services.clock = lambda: NOW
     return app.services
+
+
+def wall_access(svc, *, unit: str, token: str | None, user_unit: str | None) -> tuple[int, str]:
+    """(0, "") when the wall of `unit` opens for this token and user, else (status, reason)."""
+    user = CurrentUser(id=1, name="u", role="duty", unit=user_unit) if user_unit else None
+    try:
+        check_unit(svc, credential_of(svc, user=user, screen=token), unit)
+    except AccessRefused as exc:
+        return exc.status, exc.reason
+    return 0, ""
 
 
 def test_walls_are_open_until_a_token_exists(svc):
     assert not required(svc.engine)
-    assert wall_access(svc.engine, svc.tree, unit=DISTRICT, token=None, user_unit=None, now=NOW).ok
+    assert wall_access(svc, unit=DISTRICT, token=None, user_unit=None) == (0, "")
     row, token = issue(svc.engine, unit=STREET, label="巴川 值班大厅", now=NOW)
     assert required(svc.engine)
     assert row.token_hash == hash_token(token) and token not in repr(list_tokens(svc.engine))
@@ -33,16 +46,16 @@ def test_walls_are_open_until_a_token_exists(svc):
 
 def test_a_token_opens_its_unit_and_below_only(svc):
     _, token = issue(svc.engine, unit=STREET, label="", now=NOW)
-    access = lambda unit, token=token, user=None: wall_access(svc.engine, svc.tree, unit=unit, token=token,  # noqa: E731
-                                                             user_unit=user, now=NOW)
-    assert access(STREET).ok and access(COMMUNITY).ok and access(GRID).ok
-    assert not access(DISTRICT).ok and access(DISTRICT).reason == "This screen link is for another unit."
-    assert not access(OTHER_STREET).ok
-    assert access(STREET, token=None).reason == "This wall needs a screen link (ask for one) or a login."
-    assert access(STREET, token="guess").reason == "This screen link has been revoked or is unknown."
+    access = lambda unit, token=token, user=None: wall_access(svc, unit=unit, token=token,  # noqa: E731
+                                                             user_unit=user)
+    assert access(STREET) == access(COMMUNITY) == access(GRID) == (0, "")
+    assert access(DISTRICT) == (403, "This screen link is for another unit.")
+    assert access(OTHER_STREET)[0] == 403
+    assert access(STREET, token=None) == (401, "This wall needs a screen link (ask for one) or a login.")
+    assert access(STREET, token="guess") == (401, "This screen link has been revoked or is unknown.")
     # a logged-in user of the unit or above needs no token
-    assert access(COMMUNITY, token=None, user=STREET).ok and access(STREET, token=None, user=DISTRICT).ok
-    assert not access(STREET, token=None, user=COMMUNITY).ok
+    assert access(COMMUNITY, token=None, user=STREET) == access(STREET, token=None, user=DISTRICT) == (0, "")
+    assert access(STREET, token=None, user=COMMUNITY)[0] == 403
     used = list_tokens(svc.engine)[0].last_used_at
     assert used is not None and used.replace(tzinfo=timezone.utc) == NOW
 
@@ -50,7 +63,7 @@ def test_a_token_opens_its_unit_and_below_only(svc):
 def test_revoked_tokens_stop_working_and_walls_stay_closed(svc):
     row, token = issue(svc.engine, unit=STREET, label="", now=NOW)
     revoke(svc.engine, token_id=row.id, now=NOW)
-    assert not wall_access(svc.engine, svc.tree, unit=STREET, token=token, user_unit=None, now=NOW).ok
+    assert wall_access(svc, unit=STREET, token=token, user_unit=None)[0] == 401
     assert required(svc.engine), "revoking the last token must not open every wall"
     with pytest.raises(ScreenError, match="already revoked"):
         revoke(svc.engine, token_id=row.id, now=NOW)
@@ -63,12 +76,12 @@ def test_snapshot_and_access_endpoints_follow_the_token(app, client):
     assert client.get(f"/api/v1/walls/{STREET}").status_code == 200
     row, token = issue(svc.engine, unit=STREET, label="", now=NOW)
     r = client.get(f"/api/v1/walls/{STREET}")
-    assert r.status_code == 403 and "screen link" in r.get_json()["error"]
+    assert r.status_code == 401 and "screen link" in r.get_json()["error"]
     assert client.get(f"/api/v1/walls/{STREET}?screen={token}").status_code == 200
     assert client.get(f"/api/v1/walls/{COMMUNITY}/access?screen={token}").get_json() == {"ok": True}
     assert client.get(f"/api/v1/walls/{DISTRICT}/access?screen={token}").status_code == 403
     revoke(svc.engine, token_id=row.id, now=NOW)
-    assert client.get(f"/api/v1/walls/{STREET}/access?screen={token}").status_code == 403
+    assert client.get(f"/api/v1/walls/{STREET}/access?screen={token}").status_code == 401
 
 
 def test_cli_adds_lists_and_revokes(monkeypatch, sqlite_url, tmp_path):
