@@ -12,6 +12,11 @@
 (function () {
   "use strict";
 
+  // Plotly reads a few HTML tags in text (<a href>, <span style>): hand it entities, shown as typed.
+  function plotlyText(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+
   // Assets load in name order: the helpers are looked up when the wall starts.
   var U;
   // At most one redraw per REDRAW_MS, fewer when plotly is slow: drawing may
@@ -150,7 +155,7 @@
     var frame = this.frame(xs, ys, labels, rem);
     var inside = labels.filter(function (l) { return !l.callout && !l.hidden; });
     data.push({type: "scatter", mode: "text", hoverinfo: "skip", x: inside.map(function (l) { return l.f.c[0]; }),
-               y: inside.map(function (l) { return l.f.c[1]; }), text: inside.map(function (l) { return l.text; }),
+               y: inside.map(function (l) { return l.f.c[1]; }), text: inside.map(function (l) { return plotlyText(l.text); }),
                textfont: {color: "#ffffff", size: Math.round(rem), family: FONT, shadow: "0 0 " + Math.round(rem / 6) + "px #0b1220"}});
     sig.push(labels.map(function (l) { return l.text + (l.callout ? "*" : ""); }).join("|"));
     var layout = {
@@ -224,7 +229,7 @@
     var callouts = small.map(function (l, i) {
       return {x: l.f.c[0], y: l.f.c[1], xref: "x", yref: "y", axref: "x", ayref: "y",
               ax: x1 + pad + 0.3 * rem / scale, ay: mid + ((small.length - 1) / 2 - i) * step,
-              text: l.text, showarrow: true, arrowhead: 0, arrowwidth: Math.max(1, rem / 14), arrowcolor: "#a9b7d0",
+              text: plotlyText(l.text), showarrow: true, arrowhead: 0, arrowwidth: Math.max(1, rem / 14), arrowcolor: "#a9b7d0",
               xanchor: "left", bgcolor: "rgba(11,18,32,0.6)", font: {color: "#ffffff", size: Math.round(rem), family: FONT}};
     });
     return {x: [x0 - pad, x1 + pad + strip], y: [y0 - pad, y1 + pad], callouts: callouts};

@@ -3,9 +3,17 @@ included) and labels in, a plotly Figure out. They never touch the database.
 
 Figures are built in Python, so colours could come from a template; they are
 set explicitly anyway, to match the dark theme of assets/wall.css.
+
+Plotly reads a few HTML tags in every text it draws (labels, ticks, hovers:
+`<a href>` becomes a link, `<span style>` restyles), so every builder gets
+its rows' text HTML-escaped (`_text_escaped`): plotly shows the entities as
+the characters they stand for, never as markup (CONTRACT: text is "shown
+escaped, never interpreted").
 """
 from __future__ import annotations
 
+import functools
+import html
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
@@ -24,6 +32,15 @@ MEASURE_COLORS = {"accepted": "#a9b7d0", "agreed": "#3ddc84", "failed": "#ff5c5c
 SCALE = ("#17233b", "#1f4f7a", "#2f7fb8", "#4fc3f7", "#ffc23d", "#ff5c5c")
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
                 "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"]}
+
+
+def _text_escaped(builder):
+    """The builder, given rows whose text values are HTML-escaped (numbers and None untouched)."""
+    @functools.wraps(builder)
+    def build(rows: Sequence[Mapping], *args, **kwargs) -> go.Figure:
+        safe = [{k: html.escape(v, quote=False) if isinstance(v, str) else v for k, v in r.items()} for r in rows]
+        return builder(safe, *args, **kwargs)
+    return build
 
 
 def graph_config(panel: str) -> dict:
@@ -59,6 +76,7 @@ def _color(value: float, top: float) -> str:
     return SCALE[step]
 
 
+@_text_escaped
 def units_figure(rows: Sequence[Mapping], shapes: Mapping[str, list], t: Mapping[str, str]) -> go.Figure:
     """A schematic map of the sub-units (cells from assets/geo/units.geojson; no
     tiles), coloured by incidents; markers at the centres carry the unit code."""
@@ -88,6 +106,7 @@ def units_figure(rows: Sequence[Mapping], shapes: Mapping[str, list], t: Mapping
     return fig
 
 
+@_text_escaped
 def volume_figure(rows: Sequence[Mapping], t: Mapping[str, str]) -> go.Figure:
     if not rows:
         return empty_figure(t["No data"])
@@ -114,6 +133,7 @@ def volume_figure(rows: Sequence[Mapping], t: Mapping[str, str]) -> go.Figure:
     return fig
 
 
+@_text_escaped
 def ontime_figure(rows: Sequence[Mapping], t: Mapping[str, str]) -> go.Figure:
     """On-time rate per stage for each sub-unit (bars carry the unit code: click to drill)."""
     bars = [r for r in rows if r["scope"] in ("sub", "own")]
@@ -149,6 +169,7 @@ def ontime_figure(rows: Sequence[Mapping], t: Mapping[str, str]) -> go.Figure:
     return fig
 
 
+@_text_escaped
 def latency_figure(rows: Sequence[Mapping], t: Mapping[str, str]) -> go.Figure:
     """Per stage: p50 and p90 (minutes) per priority, the deadline as a marker."""
     if not rows:
@@ -174,6 +195,7 @@ def latency_figure(rows: Sequence[Mapping], t: Mapping[str, str]) -> go.Figure:
     return fig
 
 
+@_text_escaped
 def escalations_figure(rows: Sequence[Mapping], t: Mapping[str, str]) -> go.Figure:
     shown = [r for r in rows if r["action"] in ("raised", "escalated")]
     if not shown:
@@ -195,6 +217,7 @@ def escalations_figure(rows: Sequence[Mapping], t: Mapping[str, str]) -> go.Figu
     return fig
 
 
+@_text_escaped
 def heatmap_figure(rows: Sequence[Mapping], t: Mapping[str, str]) -> go.Figure:
     z = [[0] * 24 for _ in range(7)]
     for r in rows:
@@ -207,6 +230,7 @@ def heatmap_figure(rows: Sequence[Mapping], t: Mapping[str, str]) -> go.Figure:
     return fig
 
 
+@_text_escaped
 def problems_figure(rows: Sequence[Mapping], t: Mapping[str, str], places: int = 12) -> go.Figure:
     """The busiest places, each bar split into its top (category, aspect) pairs."""
     if not rows:
@@ -235,6 +259,7 @@ def problems_figure(rows: Sequence[Mapping], t: Mapping[str, str], places: int =
     return fig
 
 
+@_text_escaped
 def mediation_figure(rows: Sequence[Mapping], t: Mapping[str, str]) -> go.Figure:
     if not rows:
         return empty_figure(t["No data"])
@@ -261,6 +286,7 @@ def mediation_figure(rows: Sequence[Mapping], t: Mapping[str, str]) -> go.Figure
     return fig
 
 
+@_text_escaped
 def patrol_figure(rows: Sequence[Mapping], t: Mapping[str, str]) -> go.Figure:
     if not rows:
         return empty_figure(t["No data"])
