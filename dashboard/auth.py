@@ -37,7 +37,7 @@ from dashboard.i18n import COOKIE as LANG_COOKIE
 from dashboard.i18n import LANGS, Translator, pick_lang
 from dashboard.store import users as user_store
 from dashboard.store.users import NAME_MAX, PASSWORD_MAX, User
-from dashboard.throttle import Throttled, check_failures, count_failure, forget_wrong, known_wrong, off_loop, remember_wrong
+from dashboard.throttle import Throttled, check_failures, count_failure, known_wrong, off_loop, remember_wrong
 
 log = logging.getLogger(__name__)
 
@@ -153,17 +153,17 @@ def _basic_user(name: str, password: str) -> CurrentUser | None:
     if hit is not None and time.monotonic() - hit[0] < _BASIC_TTL_S:
         row = user_store.get_user(_engine(), hit[1])  # still re-read: a deactivated user is out at once
         return CurrentUser.from_row(row) if row is not None and row.active else None
-    check_failures(name, "passwords")       # 429 before any scrypt once failures are spent
-    if known_wrong(name, password):
+    check_failures(name, "failed passwords")       # 429 before any scrypt once failures are spent
+    state = user_store.password_state(_engine(), name)
+    if known_wrong(name, password, state):
         count_failure(name)
         return None
     row = user_store.authenticate(_engine(), name=name, password=password, run=off_loop)
     if row is None:
         _basic_cache.pop(key, None)
-        remember_wrong(name, password)
+        remember_wrong(name, password, state)
         count_failure(name)
         return None
-    forget_wrong(name, password)
     if len(_basic_cache) > 1000:
         _basic_cache.clear()
     _basic_cache[key] = (time.monotonic(), int(row.id))

@@ -8,9 +8,10 @@ DASHBOARD_REDIS_URL is set (then every process counts together).
   a flood costs no scrypt. Only failures count: users who type their password
   right are never slowed.
 - A wrong Basic name+password pair is remembered for a minute (a hash of the
-  pair, in this process), so a script repeating it costs no scrypt either.
+  pair and of the user's row as it was, per app), so a script repeating it
+  costs no scrypt either; a changed password or reactivated user is checked afresh.
 - Ingest is rate-limited per bearer token (DASHBOARD_INGEST_RATE, default
-  600/second): `ingest_limit` decorates the view.
+  600/second): `check_ingest_rate()` in the view.
 - Password checks run on gevent's thread pool when the server runs on gevent,
   so even allowed checks (~0.1 s of scrypt) do not stall the sockets.
 """
@@ -26,22 +27,41 @@ from flask_limiter.util import get_remote_address
 from limits import parse_many
 from werkzeug.exceptions import TooManyRequests
 
-limiter = Limiter(key_func=get_remote_address, headers_enabled=True, strategy="moving-window")
-
 _FAILED_TTL_S = 60.0
 _FAILED_MAX = 10000
-_failed_pairs: dict[str, float] = {}
 
 
 def init_throttle(flask: Flask, *, redis_url: str | None) -> None:
-    flask.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
-    flask.config["RATELIMIT_KEY_PREFIX"] = "dashboard-limits"
-    flask.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    limiter.init_app(flask)
+    """One limiter per app (its counters in memory, or in Redis shared by the deployment's processes)."""
+    flask.extensions["dashboard_limiter"] = Limiter(
+        key_func=get_remote_address, app=flask, storage_uri=redis_url or "memory://",
+        key_prefix="dashboard-limits", strategy="moving-window")
+    flask.extensions["dashboard_failed_pairs"] = {}
 
 
-def _limits():
-    return parse_many(current_app.extensions["dashboard"].settings.login_failures)
+def _strategy():
+    return current_app.extensions["dashboard_limiter"].limiter
+
+
+def _settings():
+    return current_app.extensions["dashboard"].settings
+
+
+def _wait_s(rates: str, keys: list[tuple[str, str]]) -> float:
+    """Seconds until every limit of `rates` has room again for every key (0: room now)."""
+    strategy, wait = _strategy(), 0.0
+    for item in parse_many(rates):
+        for key in keys:
+            if not strategy.test(item, *key):
+                wait = max(wait, strategy.get_window_stats(item, *key).reset_time - time.time(), 1.0)
+    return wait
+
+
+def _hit(rates: str, keys: list[tuple[str, str]]) -> None:
+    strategy = _strategy()
+    for item in parse_many(rates):
+        for key in keys:
+            strategy.hit(item, *key)
 
 
 def _keys(name: str) -> list[tuple[str, str]]:
@@ -50,51 +70,45 @@ def _keys(name: str) -> list[tuple[str, str]]:
 
 class Throttled(TooManyRequests):
     def __init__(self, retry_after: int, what: str) -> None:
-        super().__init__(description=f"too many failed {what}; try again in {retry_after} s")
+        super().__init__(description=f"too many {what}; try again in {retry_after} s")
         self.retry_after = retry_after
 
     def get_headers(self, environ=None, scope=None):
         return [*super().get_headers(environ, scope), ("Retry-After", str(self.retry_after))]
 
 
-def check_failures(name: str, what: str = "logins") -> None:
+def check_failures(name: str, what: str = "failed logins") -> None:
     """Throttled (429 with Retry-After) when failures for this name or this address are spent."""
-    strategy = limiter.limiter
-    wait = 0.0
-    for item in _limits():
-        for key in _keys(name):
-            if not strategy.test(item, *key):
-                reset = strategy.get_window_stats(item, *key).reset_time
-                wait = max(wait, reset - time.time())
+    wait = _wait_s(_settings().login_failures, _keys(name))
     if wait > 0:
-        raise Throttled(max(1, math.ceil(wait)), what)
+        raise Throttled(math.ceil(wait), what)
 
 
 def count_failure(name: str) -> None:
-    strategy = limiter.limiter
-    for item in _limits():
-        for key in _keys(name):
-            strategy.hit(item, *key)
+    _hit(_settings().login_failures, _keys(name))
 
 
-def _pair(name: str, password: str) -> str:
-    return hashlib.sha256(f"{len(name)}:{name}:{password}".encode("utf-8", "surrogatepass")).hexdigest()
+def _pair(name: str, password: str, user_state: str) -> str:
+    text = f"{len(name)}:{name}:{len(password)}:{password}:{user_state}"
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def known_wrong(name: str, password: str) -> bool:
-    """True when this exact pair failed within the last minute (no scrypt needed to refuse it again)."""
-    at = _failed_pairs.get(_pair(name, password))
+def _failed_pairs() -> dict[str, float]:
+    return current_app.extensions["dashboard_failed_pairs"]
+
+
+def known_wrong(name: str, password: str, user_state: str) -> bool:
+    """True when this pair failed within the last minute against the user row in this
+    state (`user_state`: its hash and active flag, or "" for no such user): no scrypt needed."""
+    at = _failed_pairs().get(_pair(name, password, user_state))
     return at is not None and time.monotonic() - at < _FAILED_TTL_S
 
 
-def remember_wrong(name: str, password: str) -> None:
-    if len(_failed_pairs) >= _FAILED_MAX:
-        _failed_pairs.clear()
-    _failed_pairs[_pair(name, password)] = time.monotonic()
-
-
-def forget_wrong(name: str, password: str) -> None:
-    _failed_pairs.pop(_pair(name, password), None)
+def remember_wrong(name: str, password: str, user_state: str) -> None:
+    pairs = _failed_pairs()
+    if len(pairs) >= _FAILED_MAX:
+        pairs.clear()
+    pairs[_pair(name, password, user_state)] = time.monotonic()
 
 
 def off_loop(fn, *args):
@@ -110,12 +124,12 @@ def off_loop(fn, *args):
     return fn(*args)
 
 
-def _bearer_key() -> str:
+def check_ingest_rate() -> None:
+    """Throttled when this bearer token spent its rate; else counts this request. Keyed by a
+    hash of the header, so no token is kept in the limiter's storage."""
     header = request.headers.get("Authorization", "")
-    return "token:" + hashlib.sha256(header.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-def ingest_limit(view):
-    """Per bearer token (keyed by a hash of the header, so no token is kept in the limiter's storage)."""
-    return limiter.limit(lambda: current_app.extensions["dashboard"].settings.ingest_rate,
-                         key_func=_bearer_key)(view)
+    keys = [("ingest", hashlib.sha256(header.encode("utf-8", "surrogatepass")).hexdigest()[:32])]
+    rates = _settings().ingest_rate
+    strategy = _strategy()
+    if not all([strategy.hit(item, *keys[0]) for item in parse_many(rates)]):
+        raise Throttled(math.ceil(_wait_s(rates, keys)), f"requests for this ingest token (at most {rates})")

@@ -122,6 +122,16 @@ def authenticate(engine: Engine, *, name: str, password: str, run=None) -> User 
     return user
 
 
+def password_state(engine: Engine, name: str) -> str:
+    """A fingerprint of what a password check of `name` depends on (its hash and active flag),
+    "" for no such user: a remembered failure holds only while this stays the same."""
+    if not name or len(name) > NAME_MAX:
+        return ""
+    with Session(engine) as session:
+        row = session.exec(select(User.password_hash, User.active).where(User.name == name)).first()
+    return "" if row is None else f"{row[0]}:{row[1]}"
+
+
 def end_sessions(engine: Engine, user_id: int) -> None:
     """Every session cookie issued to this user so far stops working (logout)."""
     with Session(engine) as session:
