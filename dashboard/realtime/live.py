@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from flask import request
-from flask_socketio import Namespace, emit, join_room
+from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room  # carries its reason to the client
 
 from dashboard.access import BAD_SCREEN, NEEDS_CREDENTIAL, AccessRefused, Credential, check_unit, credential_of, revoked_among, walls_open
 from dashboard.auth import session_user
