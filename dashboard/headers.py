@@ -40,6 +40,7 @@ def content_security_policy(script_hashes: list[str], frame_ancestors: str) -> s
 
 def init_headers(flask: Flask, dash_app: dash.Dash, settings: Settings) -> None:
     flask.config["SESSION_COOKIE_SECURE"] = settings.secure_cookies
+    flask.config["REMEMBER_COOKIE_SECURE"] = settings.secure_cookies  # never set, but Flask-Login clears it
     if settings.proxies:
         n = settings.proxies
         flask.wsgi_app = ProxyFix(flask.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
