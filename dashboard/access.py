@@ -135,17 +135,23 @@ def check_unit(svc: Services, cred: Credential, unit: str) -> None:
 # ---------------------------------------------------------------- HTTP requests
 
 
+def request_user():
+    """(the user of this request or socket handshake, why its Basic credentials were refused or "").
+    HTTP Basic decides alone when sent; else the session. Raises Throttled (429) when failures are spent."""
+    from dashboard.auth import api_auth_error, api_user  # auth imports Flask-Login; keep this module light
+
+    user = api_user()
+    return user, (api_auth_error() if user is None and request.authorization is not None else "")
+
+
 def request_credential() -> Credential:
     """This request's credential (cached per request); AccessRefused(401) when wrong."""
     cached = g.get("_dashboard_credential")
     if cached is not None:
         return cached
-    from dashboard.auth import api_auth_error, api_user  # auth imports Flask-Login; keep this module light
-
-    user = api_user()
-    basic_refused = api_auth_error() if user is None and request.authorization is not None else ""
+    user, problem = request_user()
     cred = credential_of(current_app.extensions["dashboard"], user=user, screen=request.args.get("screen"),
-                         user_problem=basic_refused)
+                         user_problem=problem)
     g._dashboard_credential = cred
     return cred
 

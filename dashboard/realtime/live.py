@@ -29,9 +29,10 @@ from typing import Callable
 
 from flask import request
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room  # carries its reason to the client
+from werkzeug.exceptions import HTTPException
 
-from dashboard.access import BAD_SCREEN, NEEDS_CREDENTIAL, AccessRefused, Credential, check_unit, credential_of, revoked_among, walls_open
-from dashboard.auth import session_user
+from dashboard.access import (BAD_SCREEN, NEEDS_CREDENTIAL, AccessRefused, Credential, check_unit, credential_of,
+                              request_user, revoked_among, walls_open)
 from dashboard.realtime.publisher import NAMESPACE, batch_room, unit_room
 from dashboard.services import Services
 from dashboard.store.queries import current_head, messages_after
@@ -61,10 +62,13 @@ class LiveNamespace(Namespace):
         if not isinstance(unit, str) or unit not in svc.tree:
             raise ConnectionRefusedError(f"unknown unit {unit!r}: connect with auth {{'unit': CODE}}")
         try:
-            cred = credential_of(svc, user=session_user(), screen=auth.get("screen"))
+            user, problem = request_user()   # the session cookie, or HTTP Basic on the handshake
+            cred = credential_of(svc, user=user, screen=auth.get("screen"), user_problem=problem)
             check_unit(svc, cred, unit)
         except AccessRefused as exc:
             raise ConnectionRefusedError(exc.reason) from None
+        except HTTPException as exc:   # 429: too many failed passwords
+            raise ConnectionRefusedError(exc.description) from None
         client = {"unit": unit, "batch": bool(auth.get("batch")), "resuming": False, "cred": cred}
         if not self._rechecking:
             self._rechecking = True

@@ -26,16 +26,21 @@ def get(server, path: str, **kw) -> requests.Response:
     return requests.get(server.url + path, timeout=10, **kw)
 
 
-def connect(server, unit: str, *, screen: str | None = None, cookie: str | None = None) -> LiveClient:
+def connect(server, unit: str, *, screen: str | None = None, cookie: str | None = None,
+            basic: tuple[str, str] | None = None) -> LiveClient:
     """A /live client with a screen token and/or a session cookie (raises when refused,
     the reason recorded as a `connect_error` message)."""
     client = LiveClient(server.url, unit)
     for name in ("refused", "connect_error"):
         client.sio.on(name, client._recorder(name), namespace="/live")
     auth = {"unit": unit, **({"screen": screen} if screen else {})}
+    headers = {}
+    if cookie:  # with the browser's own user agent: sessions are bound to it (Flask-Login "strong")
+        headers.update({"Cookie": cookie, "User-Agent": requests.utils.default_user_agent()})
+    if basic:
+        headers["Authorization"] = requests.auth._basic_auth_str(*basic)
     client.sio.connect(server.url, namespaces=["/live"], auth=auth, transports=["websocket"], wait_timeout=10,
-                       # the browser's own user agent: sessions are bound to it (Flask-Login "strong")
-                       headers={"Cookie": cookie, "User-Agent": requests.utils.default_user_agent()} if cookie else {})
+                       headers=headers)
     client.wait(lambda: "hello" in client.names(), 10, "hello")
     return client
 
@@ -103,6 +108,10 @@ def test_row1_reads_answer_only_within_the_credentials_scope(server, seeded):
     assert "revoked or is unknown" in refused(server, STREET, screen="made-up")
     assert refused(server, SIBLING_COMMUNITY, cookie=cookie_header(web))
     connect(server, COMMUNITY, cookie=cookie_header(web)).disconnect()
+    connect(server, COMMUNITY, basic=basic).disconnect()                    # scripts: HTTP Basic on the handshake
+    assert refused(server, STREET, basic=basic)
+    assert "wrong user name or password" in refused(server, COMMUNITY, basic=("zj-duty", "wrong password"),
+                                                    cookie=cookie_header(web))
     connect(server, GRID, screen=seeded.token).disconnect()
 
 
