@@ -159,11 +159,7 @@ def _http_error(exc: HTTPException):
     if exc.code == 413:
         limit = services().settings.max_body_bytes
         return error(413, f"body too large: at most {limit} bytes (send at most 1000 events per request)")
-    response, status = error(exc.code or 500, exc.description or exc.name)
-    retry_after = getattr(exc, "retry_after", None)  # dashboard.throttle.Throttled
-    if retry_after is not None:
-        response.headers["Retry-After"] = str(retry_after)
-    return response, status
+    return error(exc.code or 500, exc.description or exc.name)
 
 
 @probes.get("/healthz")

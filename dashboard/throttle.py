@@ -21,7 +21,7 @@ import hashlib
 import math
 import time
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, jsonify, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import parse_many
@@ -37,6 +37,10 @@ def init_throttle(flask: Flask, *, redis_url: str | None) -> None:
         key_func=get_remote_address, app=flask, storage_uri=redis_url or "memory://",
         key_prefix="dashboard-limits", strategy="moving-window")
     flask.extensions["dashboard_failed_pairs"] = {}
+
+    @flask.errorhandler(Throttled)
+    def _throttled(exc: Throttled):
+        return jsonify({"error": exc.description}), 429, {"Retry-After": str(exc.retry_after)}
 
 
 def _strategy():

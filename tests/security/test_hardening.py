@@ -8,6 +8,7 @@ import io
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 import requests
@@ -177,3 +178,15 @@ def test_row8_a_short_secret_key_stops_start_up(tmp_path):
     assert done.returncode == 1
     assert "DASHBOARD_SECRET_KEY" in done.stderr and "32" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_row4_failures_count_across_processes_with_redis(app_factory, sqlite_url, redis_url):
+    """With Redis configured, every process of a deployment counts the same failures."""
+    env = {"DASHBOARD_REDIS_URL": redis_url, "DASHBOARD_LOGIN_FAILURES": "3/minute"}
+    one = app_factory(sqlite_url, **env).flask.test_client()
+    two = app_factory(sqlite_url, **env).flask.test_client()
+    name = f"guessed-{time.time_ns()}"
+    assert [one.get("/api/v1/me", auth=(name, f"a{i}")).status_code for i in range(2)] == [401, 401]
+    assert two.get("/api/v1/incidents", auth=(name, "b")).status_code == 401
+    r = one.get("/api/v1/me", auth=(name, "c"))
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
