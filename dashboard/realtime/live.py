@@ -110,7 +110,9 @@ class LiveNamespace(Namespace):
         if isinstance(after, bool) or not isinstance(after, int) or after < 0:
             return {"error": "resume takes {\"after\": SEQ}, SEQ a whole number >= 0"}
         svc = self._services()
-        if _dead(svc, {request.sid: client["cred"]}):
+        # A revoked credential replays nothing (anonymous sockets are left to the periodic check:
+        # walls closing is not a revocation, and a resume must not wait on it).
+        if not client["cred"].anonymous and revoked_among(svc.engine, {request.sid: client["cred"]}):
             self._cut(request.sid, _why(client["cred"]))
             return {"error": _why(client["cred"])}
         head = current_head(svc.engine)
