@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 
 from flask import Response, jsonify, request
 
-from dashboard.api import BadQuery, api, error, services
+from dashboard.api import BadQuery, api, day_arg, error, services
 from dashboard.auth import api_auth_error, api_user, request_lang
 from dashboard.domain.events import INCIDENT_CATEGORIES
 from dashboard.domain.trends import RANGES, today, window_for
@@ -40,19 +39,9 @@ def _list_arg(name: str) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
-def _date_arg(name: str) -> date | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise BadQuery(name, "a date as YYYY-MM-DD") from None
-
-
 def trend_query(svc: Services, unit: str) -> TrendQuery:
     """The query the request's parameters describe (BadQuery when they do not)."""
-    start, end = _date_arg("from"), _date_arg("to")
+    start, end = day_arg("from"), day_arg("to")
     name = request.args.get("range") or ("custom" if start or end else "30d")
     if name not in RANGES:
         raise BadQuery("range", f"one of {', '.join(RANGES)}")

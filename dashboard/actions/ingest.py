@@ -95,6 +95,10 @@ def _store_batch(session: Session, svc: Services, events: list[EventIn], seqs: S
             result.duplicates += 1
             result.results.append({"id": ev.id, "seq": known[key], "duplicate": True})
             continue
+        implausible = svc.policy.implausible_time(ev.occurred_at, now)
+        if implausible:
+            problems.append(Problem(index=index, field="occurred_at", message=implausible))
+            continue
         current = items.get((ev.kind, ev.ref))
         try:
             state = apply_event(ItemState.from_dict(current["state"]) if current else None, ev)
