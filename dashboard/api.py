@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from dashboard import metrics
 from dashboard.actions.ingest import IngestRejected, do_ingest_events
-from dashboard.domain.events import EventIn, Problem, parse_batch
+from dashboard.domain.events import Problem, parse_batch
 from dashboard.openapi import openapi_document
 from dashboard.services import Services
 from dashboard.store.queries import current_head, items_in, messages_after
@@ -179,7 +179,7 @@ def _int_arg(name: str, default: int, *, lo: int = 0, hi: int = MAX_SEQ) -> int:
 
 @api.get("/openapi.json")
 def get_openapi():
-    return jsonify(openapi_document(EventIn.model_json_schema()))
+    return jsonify(openapi_document(request.url_root))
 
 
 @api.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
