@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 import requests
 
 from tests.helpers import AUTH, incident
+from tests.interface.conftest import ADMIN
 
-PASSWORD = "correct horse 1"
 
 
 @pytest.fixture(scope="module")
-def server(module_live_server, tmp_path_factory):
-    from dashboard.bootstrap import init_database
-    from dashboard.settings import Settings
-    from dashboard.store.db import make_engine
-    from dashboard.store.users import add_user
-
-    folder = tmp_path_factory.mktemp("bad-input")
-    url = f"sqlite:///{folder / 'db.sqlite'}"
-    init_database(Settings.from_env({"DASHBOARD_DATABASE_URL": url, "DASHBOARD_VAR_DIR": str(folder)}))
-    engine = make_engine(url)
-    add_user(engine, name="admin", password=PASSWORD, role="admin", unit="tongliang")
-    engine.dispose()
-    return module_live_server("bad-input", database_url=url)
+def server(api_server):
+    return api_server
 
 
 def _located(r: requests.Response, status: int, field: str | None = None) -> dict:
@@ -41,7 +29,7 @@ def _located(r: requests.Response, status: int, field: str | None = None) -> dic
 def test_deeply_nested_body_is_400(server):
     r = requests.post(server.url + "/api/v1/events", data="[" * 100000, headers=AUTH, timeout=10)
     assert "nested too deeply" in _located(r, 400)["error"]
-    r = requests.post(server.url + "/api/v1/alerts/1/ack", data="[" * 100000, auth=("admin", PASSWORD), timeout=10)
+    r = requests.post(server.url + "/api/v1/alerts/1/ack", data="[" * 100000, auth=ADMIN, timeout=10)
     assert "nested too deeply" in _located(r, 400)["error"]
 
 
@@ -63,13 +51,13 @@ def test_occurred_at_outside_the_plausible_window_is_422(server, when):
     ("/api/v1/trends/volume?from=0001-01-01&to=0001-01-02", "from"),
 ])
 def test_numbers_and_days_out_of_range_are_422(server, path, field):
-    _located(requests.get(server.url + path, auth=("admin", PASSWORD), timeout=10), 422, field)
+    _located(requests.get(server.url + path, auth=ADMIN, timeout=10), 422, field)
 
 
 def test_huge_alert_id_is_404(server):
     for action in ("ack", "resolve"):
         r = requests.post(f"{server.url}/api/v1/alerts/9223372036854775808/{action}", json={},
-                          auth=("admin", PASSWORD), timeout=10)
+                          auth=ADMIN, timeout=10)
         _located(r, 404)
 
 
