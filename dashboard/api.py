@@ -42,7 +42,11 @@ def _bearer_ok(svc: Services) -> bool:
 
 @api.post("/events")
 def post_events():
-    svc = services()
+    with metrics.INGEST_SECONDS.time():
+        return _ingest(services())
+
+
+def _ingest(svc: Services):
     if not _bearer_ok(svc):
         return error(401, "missing or unknown bearer token (Authorization: Bearer <token>)")
     try:
@@ -148,7 +152,7 @@ FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 def day_arg(name: str) -> date | None:
     """The query parameter `name` as a calendar day YYYY-MM-DD, None when absent."""
     raw = request.args.get(name)
-    if not raw:
+    if raw is None:
         return None
     try:
         day = date.fromisoformat(raw)

@@ -160,7 +160,7 @@ class TrendPanel(Open):
     unit: str
     from_: str = Field(alias="from")
     to: str
-    grain: Literal["hour", "day", "month"]
+    grain: Literal["hour", "day", "month"] | None = Field(description="the time bucket of time-series panels")
     categories: list[str]
     priorities: list[int]
     filtered: bool = Field(description="whether category and priority apply to this panel")

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from dashboard.api import BadQuery, api, probes
 from dashboard.auth import init_auth
+from dashboard.http_metrics import init_http_metrics, watch_store
 from dashboard.domain.policy import Policy, default_policy, load_policy
 from dashboard.realtime.emitter import CHANNEL
 from dashboard.realtime.holding import make_manager
@@ -71,6 +72,8 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
     flask.register_blueprint(probes)
     _json_errors_for_api(flask)
     flask.wsgi_app = ChunkedInput(flask.wsgi_app, settings.max_body_bytes)
+    init_http_metrics(flask)
+    watch_store(services)
 
     socketio = SocketIO(flask, async_mode=async_mode or detect_async_mode(),
                         client_manager=make_manager(settings.redis_url, CHANNEL),

@@ -81,3 +81,11 @@ def test_chunked_body_is_size_limited(server):
 
 def test_no_traceback_in_the_log(server):
     assert "Traceback" not in server.log_text()
+
+
+def test_anomaly_with_a_category_object_is_422(server):
+    event = {"id": "anomaly-1", "source": "patrol-app", "kind": "patrol", "type": "anomaly", "ref": "P-1",
+             "unit": "bachuan-zhengjie-g01", "occurred_at": "2026-12-01T00:00:00+08:00",
+             "attributes": {"category": {}}}
+    r = requests.post(server.url + "/api/v1/events", json=[event], headers=AUTH, timeout=10)
+    assert _located(r, 422)["details"][0]["field"] == "attributes.category"
