@@ -20,6 +20,9 @@ from typing import Callable
 from flask import request
 from flask_login import current_user
 from flask_socketio import Namespace, emit, join_room
+from socketio.exceptions import ConnectionRefusedError  # carries its reason to every client, unlike the builtin
+
+from dashboard import metrics
 
 from dashboard.realtime.publisher import NAMESPACE, batch_room, unit_room
 from dashboard.screens import Access, wall_access
@@ -44,11 +47,15 @@ class LiveNamespace(Namespace):
         auth = auth if isinstance(auth, dict) else {}
         unit = auth.get("unit")
         if not isinstance(unit, str) or unit not in svc.tree:
+            metrics.REFUSALS.inc()
             raise ConnectionRefusedError(f"unknown unit {unit!r}: connect with auth {{'unit': CODE}}")
         access = _access(svc, unit, auth.get("screen"))
         if not access.ok:
+            metrics.REFUSALS.inc()
             raise ConnectionRefusedError(access.reason)
-        client = {"unit": unit, "batch": bool(auth.get("batch")), "resuming": False}
+        client = {"unit": unit, "batch": bool(auth.get("batch")), "resuming": False,
+                  "level": svc.tree.nodes[unit].level}
+        metrics.LIVE_CLIENTS.labels(client["level"]).inc()
         sid = request.sid
         self._clients[sid] = client
         if auth.get("resume"):
@@ -65,7 +72,9 @@ class LiveNamespace(Namespace):
         })
 
     def on_disconnect(self, *_reason) -> None:
-        self._clients.pop(request.sid, None)
+        client = self._clients.pop(request.sid, None)
+        if client is not None:
+            metrics.LIVE_CLIENTS.labels(client["level"]).dec()
         self._manager().drop(request.sid)
 
     def _manager(self):
@@ -87,7 +96,9 @@ class LiveNamespace(Namespace):
             return {"error": "resume takes {\"after\": SEQ}, SEQ a whole number >= 0"}
         svc = self._services()
         head = current_head(svc.engine)
+        metrics.RESUMES.inc()
         if head - after > REPLAY_LIMIT:
+            metrics.RESYNCS.inc()
             emit("resync", {"head": head, "reason": "gap too large; load a fresh snapshot"})
             return {"replayed": 0, "head": head, "resync": True}
         sid, manager = request.sid, self._manager()
@@ -119,6 +130,7 @@ class LiveNamespace(Namespace):
                     emit(m["name"], m["data"])
             after = found[-1]["seq"]
             count += len(page)
+            metrics.REPLAYED.inc(len(page))
 
     @staticmethod
     def _room(client: dict) -> str:
