@@ -59,6 +59,15 @@ def _secret_key(var: Path) -> str:
     return key
 
 
+def _public_url(env: dict[str, str]) -> str | None:
+    raw = (env.get("DASHBOARD_PUBLIC_URL") or "").strip()
+    if not raw:
+        return None
+    if not raw.startswith(("http://", "https://")) or len(raw.split("://", 1)[1].strip("/")) == 0:
+        raise ConfigError(f"DASHBOARD_PUBLIC_URL={raw!r}: expected a base URL such as https://dashboard.example.org")
+    return raw.rstrip("/")
+
+
 DEMO_TOKEN = "demo-ingest-token"
 
 
@@ -78,6 +87,7 @@ class Settings:
     simulator_rate: float = 2.0
     scheduler: bool = True          # run the deadline sweep in this process
     drill: bool = False             # a drill instance: its own database, DRILL on every wall
+    public_url: str | None = None   # how browsers and screens reach the server (behind a proxy)
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -101,7 +111,17 @@ class Settings:
             coalesce_ms=_int(env, "DASHBOARD_COALESCE_MS", 50, 0, 5000),
             scheduler=_flag(env, "DASHBOARD_SCHEDULER", True),
             drill=_flag(env, "DASHBOARD_DRILL", False),
+            public_url=_public_url(env),
         )
+
+    @property
+    def base_url(self) -> str:
+        """The base URL printed in links: DASHBOARD_PUBLIC_URL, else the configured host and port."""
+        if self.public_url:
+            return self.public_url
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
