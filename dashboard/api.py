@@ -58,12 +58,9 @@ def _ingest(svc: Services):
         metrics.EVENTS_REJECTED.inc(len(problems))
         return _rejected(problems)
     try:
-        result = do_ingest_events(svc, events)
+        result = do_ingest_events(svc, events)  # counts what it stores or rejects
     except IngestRejected as exc:
-        metrics.EVENTS_REJECTED.inc(len(exc.problems))
         return _rejected(exc.problems)
-    metrics.EVENTS_ACCEPTED.inc(result.accepted)
-    metrics.EVENTS_DUPLICATE.inc(result.duplicates)
     return jsonify(result.body()), 202
 
 
