@@ -11,7 +11,9 @@ from dash import ALL, ClientsideFunction, Input, Output, State, callback, client
 from dash.exceptions import PreventUpdate
 from flask import current_app
 
+from dashboard.api import BadQuery
 from dashboard.auth import session_user
+from dashboard.domain.events import INCIDENT_CATEGORIES
 from dashboard.domain.trends import CST, Window, today, window_for
 from dashboard.i18n import Translator
 from dashboard.store.trends import PANELS, TrendQuery, answer, label_rows
@@ -30,10 +32,24 @@ def _services():
 
 
 def _window(range_name: str, start: str | None, end: str | None) -> Window:
+    """The window the controls name; BadQuery (answered 422) for values no control sends."""
     now = today(_services().clock())
-    if range_name == "custom" and start and end:
-        return window_for("custom", now, date.fromisoformat(start[:10]), date.fromisoformat(end[:10]))
-    return window_for(range_name if range_name != "custom" else "30d", now)
+    try:
+        if range_name == "custom" and start and end:
+            return window_for("custom", now, date.fromisoformat(start[:10]), date.fromisoformat(end[:10]))
+        return window_for(range_name if range_name != "custom" else "30d", now)
+    except (TypeError, ValueError) as exc:
+        raise BadQuery("range" if range_name != "custom" else "start_date", str(exc)) from None
+
+
+def _filters(categories, priorities) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The category and priority pickers' values, checked (BadQuery names the bad one)."""
+    categories, priorities = categories or [], priorities or []
+    if not isinstance(categories, list) or any(c not in INCIDENT_CATEGORIES for c in categories):
+        raise BadQuery("category", "a list of incident category codes")
+    if not isinstance(priorities, list) or any(str(p) not in ("1", "2", "3", "4") for p in priorities):
+        raise BadQuery("priority", "a list of priorities 1 (urgent) to 4 (routine)")
+    return tuple(categories), tuple(sorted({int(p) for p in priorities}))
 
 
 @callback(Output(page.RANGE, "value"), Output(page.DATES, "start_date"), Output(page.DATES, "end_date"),
@@ -75,8 +91,8 @@ def render(unit, range_name, start, end, categories, priorities, _live, config):
     if ctx.triggered_id == page.LIVE and window.end < today(svc.clock()):
         raise PreventUpdate  # a pushed message changes nothing in a range that ended before today
     unit = unit if page.allowed_unit(svc.tree, user.unit, unit) else user.unit
-    q = TrendQuery(unit=unit, window=window, categories=tuple(categories or ()),
-                   priorities=tuple(sorted(int(p) for p in priorities or ())))
+    categories, priorities = _filters(categories, priorities)
+    q = TrendQuery(unit=unit, window=window, categories=categories, priorities=priorities)
     _ = Translator(config["lang"])
     rows = {name: label_rows(answer(svc.engine, name, tree=svc.tree, q=q, policy=svc.policy), svc.tree, _.lang)[1]
             for name in PANELS}

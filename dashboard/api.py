@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -12,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from dashboard import metrics
 from dashboard.access import guard_api_read, home_unit
 from dashboard.actions.ingest import IngestRejected, do_ingest_events
-from dashboard.domain.events import EventIn, Problem, parse_batch
+from dashboard.domain.events import Problem, parse_batch
 from dashboard.openapi import openapi_document
 from dashboard.services import Services
 from dashboard.store.queries import current_head, items_in, messages_after
@@ -44,26 +45,47 @@ def _bearer_ok(svc: Services) -> bool:
 
 @api.post("/events")
 def post_events():
-    svc = services()
+    with metrics.INGEST_SECONDS.time():
+        return _ingest(services())
+
+
+def _ingest(svc: Services):
     if not _bearer_ok(svc):
         return error(401, "missing or unknown bearer token (Authorization: Bearer <token>)")
     check_ingest_rate()  # 429 with Retry-After once this token's rate is spent
     try:
-        body = json.loads(request.get_data(cache=False) or b"")
-    except (ValueError, UnicodeDecodeError) as exc:
-        return error(400, f"body is not readable JSON: {exc}")
+        body = read_json_body()
+    except UnreadableBody as exc:
+        return error(400, str(exc))
     events, problems = parse_batch(body)
     if problems:
         metrics.EVENTS_REJECTED.inc(len(problems))
         return _rejected(problems)
     try:
-        result = do_ingest_events(svc, events)
+        result = do_ingest_events(svc, events)  # counts what it stores or rejects
     except IngestRejected as exc:
-        metrics.EVENTS_REJECTED.inc(len(exc.problems))
         return _rejected(exc.problems)
-    metrics.EVENTS_ACCEPTED.inc(result.accepted)
-    metrics.EVENTS_DUPLICATE.inc(result.duplicates)
     return jsonify(result.body()), 202
+
+
+class UnreadableBody(ValueError):
+    """The request body is not JSON this API can read (answered 400)."""
+
+
+def read_json_body(default: Any = None) -> Any:
+    """The request's JSON body (`default` when empty); UnreadableBody when it is not JSON,
+    or nested deeper than any request of this API needs (the parser would recurse)."""
+    raw = request.get_data(cache=False)
+    if not raw:
+        if default is not None:
+            return default
+        raise UnreadableBody("body is empty: send a JSON document")
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise UnreadableBody("body is not readable JSON: nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UnreadableBody(f"body is not readable JSON: {exc}") from None
 
 
 def _rejected(problems: list[Problem]):
@@ -116,29 +138,53 @@ def get_stream():
     svc = services()
     unit = _unit_arg(svc, required=True)
     after = _int_arg("after", 0)
-    limit = min(_int_arg("limit", 1000), 5000)
+    limit = _int_arg("limit", STREAM_PAGE, lo=1, hi=STREAM_PAGE)
     messages = messages_after(svc.engine, tree=svc.tree, unit=unit, after=after, limit=limit)
     head = current_head(svc.engine)
     return jsonify({"unit": unit, "after": after, "head": head, "messages": messages,
                     "more": bool(messages) and messages[-1]["seq"] < head and len(messages) == limit})
 
 
-def _int_arg(name: str, default: int) -> int:
+# Calendar days a query may name: wide enough for any record, narrow enough that
+# a day's bounds in any time zone stay inside what datetime and the databases hold.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def day_arg(name: str) -> date | None:
+    """The query parameter `name` as a calendar day YYYY-MM-DD, None when absent."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise BadQuery(name, "a calendar day YYYY-MM-DD") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise BadQuery(name, f"a day from {FIRST_DAY} to {LAST_DAY}")
+    return day
+
+
+# One page of the stream: about 1 KB a message, so one call stays a few ms of the loop.
+STREAM_PAGE = 1000
+MAX_SEQ = 2**63 - 1  # a BIGINT: anything above cannot name a stored row
+
+
+def _int_arg(name: str, default: int, *, lo: int = 0, hi: int = MAX_SEQ) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
     try:
-        value = int(raw)
+        value = int(raw) if len(raw) <= 20 else None
     except ValueError:
-        raise BadQuery(name, "a whole number") from None
-    if value < 0:
-        raise BadQuery(name, "a whole number >= 0")
+        value = None
+    if value is None or not lo <= value <= hi:
+        raise BadQuery(name, f"a whole number from {lo} to {hi}")
     return value
 
 
 @api.get("/openapi.json")
 def get_openapi():
-    return jsonify(openapi_document(EventIn.model_json_schema()))
+    return jsonify(openapi_document(request.url_root))
 
 
 @api.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from dashboard.actions.alerts import Actor, AlertConflict, AlertForbidden, AlertNotFound, do_acknowledge_alert, do_resolve_alert
-from dashboard.api import BadQuery, _unit_arg, api, error, services
+from dashboard.api import MAX_SEQ, BadQuery, UnreadableBody, _unit_arg, api, error, read_json_body, services
 from dashboard.auth import api_auth_error, api_user
 from dashboard.services import utcnow
 from dashboard.store.queries import alerts_in, current_head
@@ -27,8 +27,11 @@ def get_alerts():
 
 
 def _note() -> str | None | tuple:
-    body = request.get_json(silent=True) if request.data else {}
-    if body is None or not isinstance(body, dict):
+    try:
+        body = read_json_body(default={})
+    except UnreadableBody as exc:
+        return error(400, f'{exc}; send a JSON object like {{"note": "..."}}')
+    if not isinstance(body, dict):
         return error(400, 'body must be a JSON object like {"note": "..."}')
     note = body.get("note")
     if note is not None and not isinstance(note, str):
@@ -43,6 +46,8 @@ def _act(alert_id: int, action):
     user = api_user()
     if user is None:
         return error(401, api_auth_error())
+    if alert_id > MAX_SEQ:  # no stored id is this large; the database would overflow
+        return error(404, f"no alert {alert_id}")
     note = _note()
     if isinstance(note, tuple):
         return note

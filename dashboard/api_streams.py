@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import jsonify, request
+from flask import jsonify
 
-from dashboard.api import BadQuery, _unit_arg, api, services
+from dashboard.api import _unit_arg, api, day_arg, services
 from dashboard.store.queries import current_head
 from dashboard.store.wall_queries import CST
 from dashboard.store.serialize import iso
@@ -24,22 +24,12 @@ def month_start_of(now: datetime) -> datetime:
     return datetime(local.year, local.month, 1, tzinfo=CST)
 
 
-def _day_arg(now: datetime) -> date:
-    raw = request.args.get("day")
-    if raw is None:
-        return now.astimezone(CST).date()
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise BadQuery("day", "a calendar day YYYY-MM-DD (district time)") from None
-
-
 @api.get("/patrols")
 def get_patrols():
     svc = services()
     unit = _unit_arg(svc)
     now = svc.clock()
-    day = _day_arg(now)
+    day = day_arg("day") or now.astimezone(CST).date()
     start, end = day_bounds(day)
     head = current_head(svc.engine)  # read first: anything newer comes by push
     body = patrol_summary(svc.engine, tree=svc.tree, unit=unit, day_start=start, day_end=end, now=now)

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 
 from flask import Response, jsonify, request
 
-from dashboard.api import BadQuery, api, error, services
+from dashboard.api import BadQuery, api, day_arg, error, services
 from dashboard.auth import api_auth_error, api_user, request_lang
 from dashboard.domain.events import INCIDENT_CATEGORIES
 from dashboard.domain.trends import RANGES, today, window_for
@@ -36,24 +35,19 @@ from dashboard.store.trends import COLUMNS, FILTERED, PANELS, TrendQuery, answer
 
 
 def _list_arg(name: str) -> list[str]:
-    raw = request.args.get(name, "")
-    return [part.strip() for part in raw.split(",") if part.strip()]
-
-
-def _date_arg(name: str) -> date | None:
     raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise BadQuery(name, "a date as YYYY-MM-DD") from None
+    if raw is None:
+        return []
+    parts = [part.strip() for part in raw.split(",")]
+    if not all(parts):
+        raise BadQuery(name, "comma-separated values, none empty (leave the parameter out for all)")
+    return parts
 
 
 def trend_query(svc: Services, unit: str) -> TrendQuery:
     """The query the request's parameters describe (BadQuery when they do not)."""
-    start, end = _date_arg("from"), _date_arg("to")
-    name = request.args.get("range") or ("custom" if start or end else "30d")
+    start, end = day_arg("from"), day_arg("to")
+    name = request.args.get("range", "custom" if start or end else "30d")
     if name not in RANGES:
         raise BadQuery("range", f"one of {', '.join(RANGES)}")
     try:
@@ -72,7 +66,7 @@ def trend_query(svc: Services, unit: str) -> TrendQuery:
 
 
 def _scoped_unit(svc: Services, user) -> str | tuple:
-    unit = request.args.get("unit") or user.unit
+    unit = request.args.get("unit", user.unit)
     if unit not in svc.tree:
         raise BadQuery("unit", f"unknown unit {unit!r}")
     if user.unit not in svc.tree.lineage(unit):
@@ -104,6 +98,8 @@ def get_trend_panel(panel: str):
     unit = _scoped_unit(svc, user)
     if isinstance(unit, tuple):
         return unit
+    if request.args.get("lang", "zh") not in ("zh", "en"):
+        raise BadQuery("lang", "zh or en")
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "csv"):
         raise BadQuery("format", "json or csv")

@@ -2,6 +2,8 @@
 Socket.IO server, the Dash pages and the background jobs together."""
 from __future__ import annotations
 
+import io
+import json
 import logging
 
 import dash
@@ -9,8 +11,9 @@ from flask import Flask, jsonify, request
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
-from dashboard.api import api, probes
+from dashboard.api import BadQuery, api, probes
 from dashboard.auth import init_auth
+from dashboard.http_metrics import init_http_metrics, watch_store
 from dashboard.domain.policy import Policy, default_policy, load_policy
 from dashboard.headers import init_headers
 from dashboard.realtime.emitter import CHANNEL
@@ -71,6 +74,9 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
     flask.register_blueprint(api)
     flask.register_blueprint(probes)
     _json_errors_for_api(flask)
+    flask.wsgi_app = ChunkedInput(flask.wsgi_app, settings.max_body_bytes)
+    init_http_metrics(flask)
+    watch_store(services)
 
     socketio = SocketIO(flask, async_mode=async_mode or detect_async_mode(),
                         client_manager=make_manager(settings.redis_url, CHANNEL),
@@ -98,6 +104,28 @@ def _create_dash(flask: Flask) -> dash.Dash:
     return dash_app
 
 
+class ChunkedInput:
+    """Reads a chunked request body (no Content-Length) up front, at most `limit`
+    bytes: it is then read like any other instead of as empty, and one larger
+    than the limit is refused with 413 like any other."""
+
+    def __init__(self, wsgi_app, limit: int) -> None:
+        self.wsgi_app, self.limit = wsgi_app, limit
+
+    def __call__(self, environ, start_response):
+        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            body = environ["wsgi.input"].read(self.limit + 1)
+            if len(body) > self.limit:
+                payload = json.dumps({"error": f"body too large: at most {self.limit} bytes"}).encode()
+                start_response("413 Request Entity Too Large", [
+                    ("Content-Type", "application/json"), ("Content-Length", str(len(payload))),
+                    ("Connection", "close")])
+                return [payload]
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+            environ.pop("HTTP_TRANSFER_ENCODING")
+        return self.wsgi_app(environ, start_response)
+
+
 def _json_errors_for_api(flask: Flask) -> None:
     """API paths answer errors in JSON, never an HTML page or a traceback."""
 
@@ -107,9 +135,17 @@ def _json_errors_for_api(flask: Flask) -> None:
             return jsonify({"error": exc.description or exc.name}), exc.code
         return exc
 
+    @flask.errorhandler(BadQuery)
+    def _bad_input(exc: BadQuery):
+        """A Dash callback handed values no control of the page sends."""
+        return jsonify({"error": f"bad input {exc.field!r}: {exc.message}",
+                        "details": [{"index": 0, "field": exc.field, "message": exc.message}]}), 422
+
     @flask.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
         if request.path.startswith("/api/"):
-            return jsonify({"error": "internal error; nothing was stored"}), 500
+            # Only a write can promise that its rollback left nothing behind.
+            stored = "; nothing was stored" if request.method == "POST" else ""
+            return jsonify({"error": f"internal error{stored}"}), 500
         return "internal error", 500

@@ -1,112 +1,146 @@
-"""The OpenAPI description of the HTTP API (GET /api/v1/openapi.json)."""
+"""The OpenAPI 3.1 document of the HTTP API (GET /api/v1/openapi.json).
+
+Schemas come from the pydantic models the code validates and answers with
+(dashboard/domain/events.py, dashboard/domain/messages.py,
+dashboard/api_schemas.py), generated with refs into components/schemas. The
+event vocabulary (dashboard/domain/events.py) becomes one schema per kind and
+type, discriminated by `kind`, then by `type`, each naming its required fields.
+"""
 from __future__ import annotations
 
+import copy
+from functools import lru_cache
 from typing import Any
 
+from pydantic.json_schema import models_json_schema
 
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
+from dashboard.api_schemas import RESPONSE_MODELS
+from dashboard.domain.events import (INCIDENT_CATEGORIES, MAX_BATCH, MEDIATION_CHANNELS, TEAM_KINDS,
+                                     TRANSFER_TARGETS, TYPES, EventIn)
+from dashboard.openapi_paths import paths
+
+REF = "#/components/schemas/{model}"
+
+# Types whose events carry more than the common fields: (kind, type) -> (variant name, required, property overrides).
+_CATEGORY = {"type": "string", "enum": list(INCIDENT_CATEGORIES), "description": "incident category code"}
+_PRIORITY = {"type": "integer", "minimum": 1, "maximum": 4, "description": "1 (urgent) to 4 (routine)"}
+_CHECKPOINT = {"type": "object", "required": ["name", "unit", "due_at"], "properties": {
+    "name": {"type": "string", "minLength": 1}, "unit": {"type": "string", "minLength": 1, "description": "unit code"},
+    "due_at": {"type": "string", "format": "date-time"}}}
+_SPECIAL: dict[tuple[str, str], tuple[str, list[str], dict[str, Any]]] = {
+    ("incident", "reported"): ("IncidentReported", ["category", "priority"],
+                               {"category": _CATEGORY, "priority": _PRIORITY}),
+    ("patrol", "started"): ("PatrolStarted", ["attributes"], {"attributes": {
+        "type": "object", "required": ["team", "team_kind", "checkpoints"], "properties": {
+            "team": {"type": "string", "minLength": 1, "pattern": r"\S"},
+            "team_kind": {"type": "string", "enum": list(TEAM_KINDS)},
+            "checkpoints": {"type": "array", "minItems": 1, "items": _CHECKPOINT,
+                            "description": "planned in order"}}}}),
+    ("patrol", "checkpoint"): ("PatrolCheckpoint", ["attributes"], {"attributes": {
+        "type": "object", "required": ["checkpoint"], "properties": {
+            "checkpoint": {"type": "string", "minLength": 1, "description": "a planned checkpoint's name"}}}}),
+    ("patrol", "anomaly"): ("PatrolAnomaly", [], {"attributes": {"type": "object", "properties": {
+        "incident_ref": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": r"\S"},
+        "category": _CATEGORY, "priority": _PRIORITY}}}),
+    ("mediation", "accepted"): ("MediationAccepted", ["category"], {"category": {
+        "type": "string", "enum": list(MEDIATION_CHANNELS), "description": "the mediation channel"}}),
+    ("mediation", "transferred"): ("MediationTransferred", ["attributes"], {"attributes": {
+        "type": "object", "required": ["to"], "properties": {
+            "to": {"type": "string", "enum": list(TRANSFER_TARGETS)}}}}),
+}
 
 
-def _json(schema: dict, description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+def _variant(base: dict, kind: str, types: list[str], required: list[str], overrides: dict) -> dict:
+    schema = copy.deepcopy(base)
+    schema.pop("title", None)
+    props = schema["properties"]
+    props["kind"] = {"type": "string", "enum": [kind]}
+    props["type"] = {"type": "string", "enum": types}
+    props.update(copy.deepcopy(overrides))
+    schema["required"] = sorted(set(schema.get("required", [])) | set(required))
+    return schema
 
 
-ERROR = {"type": "object", "properties": {"error": {"type": "string"}, "details": {"type": "array", "items": {
-    "type": "object", "properties": {"index": {"type": "integer"}, "field": {"type": "string"},
-                                     "message": {"type": "string"}}}}}}
+def event_schemas(base: dict) -> dict[str, dict]:
+    """Event (by kind) → <Kind>Event (by type) → one variant per type with its required fields."""
+    out: dict[str, dict] = {}
+    by_kind = []
+    for kind, types in TYPES.items():
+        plain = [t for t in types if (kind, t) not in _SPECIAL]
+        mapping: dict[str, str] = {}
+        variants = []
+        for t in types:
+            if (kind, t) in _SPECIAL:
+                name, required, overrides = _SPECIAL[(kind, t)]
+                out[name] = _variant(base, kind, [t], required, overrides)
+            else:
+                name = f"{kind.capitalize()}Update"
+                out[name] = _variant(base, kind, plain, [], {})
+            mapping[t] = REF.format(model=name)
+            if mapping[t] not in variants:
+                variants.append(mapping[t])
+        kind_name = f"{kind.capitalize()}Event"
+        out[kind_name] = {"description": f"an event about a {kind}", "oneOf": [{"$ref": r} for r in variants],
+                          "discriminator": {"propertyName": "type", "mapping": mapping}}
+        by_kind.append((kind, REF.format(model=kind_name)))
+    out["Event"] = {
+        "description": "One event as a source sends it (CONTRACT \"Ingest API\"); (source, id) is unique.",
+        "oneOf": [{"$ref": r} for _, r in by_kind],
+        "discriminator": {"propertyName": "kind", "mapping": dict(by_kind)}}
+    out["EventBatch"] = {"type": "array", "minItems": 1, "maxItems": MAX_BATCH, "items": {"$ref": REF.format(model="Event")}}
+    return out
 
 
-def _param(name: str, description: str, required: bool = False, schema: dict | None = None,
-           where: str = "query") -> dict:
-    return {"name": name, "in": where, "required": required, "description": description,
-            "schema": schema or {"type": "string"}}
+@lru_cache(maxsize=1)
+def component_schemas() -> dict[str, dict]:
+    models = [(EventIn, "validation"), *[(m, "serialization") for m in RESPONSE_MODELS]]
+    _, top = models_json_schema(models, ref_template=REF)
+    schemas = top["$defs"]
+    base = schemas.pop("EventIn")
+    schemas.update(event_schemas(base))
+    return schemas
 
 
-def _alert_action(summary: str) -> dict[str, Any]:
-    return {"post": {
-        "summary": summary, "security": [{"user": []}],
-        "parameters": [_param("id", "alert id", where="path", required=True, schema={"type": "integer"})],
-        "requestBody": {"content": {"application/json": {"schema": {
-            "type": "object", "properties": {"note": {"type": ["string", "null"]}}}}}},
-        "responses": {"200": _json({"type": "object"}, "the alert"), "401": _json(_ref("Error"), "no user"),
-                      "403": _json(_ref("Error"), "outside the user's unit"), "404": _json(_ref("Error"), "no such alert"),
-                      "409": _json(_ref("Error"), "already acknowledged / resolved")}}}
+SECURITY_SCHEMES = {
+    "ingest": {"type": "http", "scheme": "bearer",
+               "description": "An ingest token from DASHBOARD_INGEST_TOKENS: `Authorization: Bearer <token>`."},
+    "basic": {"type": "http", "scheme": "basic",
+              "description": "A user's name and password (`python -m dashboard users add`), for scripts."},
+    "session": {"type": "apiKey", "in": "cookie", "name": "session", "description": (
+        "The browser session of a logged-in user. Log in by GET /login (sets the `_csrf_token` cookie "
+        "and puts the token in the form), then POST /login as a form with `name`, `password` and "
+        "`csrf_token`: 302 with the `session` cookie (HttpOnly, SameSite=Lax; Secure with "
+        "DASHBOARD_SECURE_COOKIES=1); POST /logout ends it. Too many failed logins answer 429 "
+        "with Retry-After.")},
+    "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
+             "description": "With the session, every POST also sends the value of the `_csrf_token` cookie."},
+    "screen": {"type": "apiKey", "in": "query", "name": "screen",
+               "description": "A screen link's token (`python -m dashboard screens add`): reads of its unit's subtree."},
+}
+
+ACCESS_RULE = (
+    "Reads answer only within the scope of their credential: a user (session or HTTP Basic) sees their "
+    "unit's subtree, a screen link (`screen=`) its unit's subtree. A wrong or revoked credential is 401, "
+    "a unit outside the scope 403. Anonymous reads are answered only while walls are open (no screen "
+    "link ever issued and DASHBOARD_OPEN_WALLS not 0); otherwise 401. /api/v1/units, "
+    "/api/v1/openapi.json, /healthz, /readyz and /metrics are public.")
 
 
-def openapi_document(event_schema: dict[str, Any]) -> dict[str, Any]:
-    defs = event_schema.pop("$defs", {})
-    unit = _param("unit", "unit code; the answer covers its whole subtree")
+def openapi_document(server_url: str | None = None) -> dict[str, Any]:
+    servers = [{"url": server_url.rstrip("/"), "description": "this server"}] if server_url else []
+    servers.append({"url": "http://127.0.0.1:8050", "description": "`make run` on this machine"})
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Command-centre dashboard API", "version": "1"},
-        "components": {
-            "schemas": {"Event": event_schema, "Error": ERROR, **defs},
-            "securitySchemes": {"ingest": {"type": "http", "scheme": "bearer"},
-                                "user": {"type": "http", "scheme": "basic"}},
-        },
-        "paths": {
-            "/api/v1/events": {"post": {
-                "summary": "Ingest one event or an array of up to 1000 (all or nothing)",
-                "security": [{"ingest": []}],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "oneOf": [_ref("Event"), {"type": "array", "maxItems": 1000, "items": _ref("Event")}]}}}},
-                "responses": {
-                    "202": _json({"type": "object"}, "stored: accepted, duplicates, results [{id, seq}]"),
-                    "400": _json(_ref("Error"), "unreadable JSON"),
-                    "401": _json(_ref("Error"), "missing or unknown token"),
-                    "413": _json(_ref("Error"), "body too large"),
-                    "422": _json(_ref("Error"), "rejected; details per event and field")}}},
-            "/api/v1/units": {"get": {"summary": "The unit hierarchy as a tree",
-                                      "responses": {"200": _json({"type": "array"}, "tree")}}},
-            "/api/v1/incidents": {"get": {
-                "summary": "Incidents of a unit's subtree with their deadlines",
-                "parameters": [unit, _param("status", "open|closed|all", schema={"enum": ["open", "closed", "all"]})],
-                "responses": {"200": _json({"type": "object"}, "incidents"), "422": _json(_ref("Error"), "bad query")}}},
-            "/api/v1/stream": {"get": {
-                "summary": "Messages a wall of the unit would have received after seq, in order",
-                "parameters": [_param("unit", "unit code", required=True),
-                               _param("after", "seq", schema={"type": "integer", "minimum": 0}),
-                               _param("limit", "page size (max 5000)", schema={"type": "integer", "minimum": 0})],
-                "responses": {"200": _json({"type": "object"}, "messages"), "422": _json(_ref("Error"), "bad query")}}},
-            "/api/v1/alerts": {"get": {
-                "summary": "Alerts about items of a unit's subtree (a user: session or HTTP Basic)",
-                "security": [{"user": []}],
-                "parameters": [unit, _param("state", "active|all", schema={"enum": ["active", "all"]})],
-                "responses": {"200": _json({"type": "object"}, "alerts, head, server_time"),
-                              "401": _json(_ref("Error"), "no user")}}},
-            "/api/v1/alerts/{id}/ack": _alert_action("Acknowledge an alert"),
-            "/api/v1/alerts/{id}/resolve": _alert_action("Resolve an alert"),
-            "/api/v1/walls/{unit}": {"get": {
-                "summary": "Everything the wall of a unit shows (then resume after head on /live)",
-                "parameters": [_param("unit", "unit code", where="path", required=True),
-                               _param("screen", "screen token, when the deployment issued any")],
-                "responses": {"200": _json({"type": "object"}, "snapshot"), "403": _json(_ref("Error"), "screen link needed"),
-                              "404": _json(_ref("Error"), "unknown unit")}}},
-            "/api/v1/patrols": {"get": {
-                "summary": "Active patrols, grid coverage of a day per sub-unit, late checkpoints",
-                "parameters": [unit, _param("day", "YYYY-MM-DD, district time (default today)")],
-                "responses": {"200": _json({"type": "object"}, "patrol summary"), "422": _json(_ref("Error"), "bad query")}}},
-            "/api/v1/mediations": {"get": {
-                "summary": "Open mediations per channel, overdue, success this month, transfers",
-                "parameters": [unit],
-                "responses": {"200": _json({"type": "object"}, "mediation summary"), "422": _json(_ref("Error"), "bad query")}}},
-            "/api/v1/trends": {"get": {
-                "summary": "The trend panels of a unit (a user; leaders see their subtree)",
-                "security": [{"user": []}], "parameters": [unit],
-                "responses": {"200": _json({"type": "object"}, "panels and head")}}},
-            "/api/v1/trends/{panel}": {"get": {
-                "summary": "One trend panel; format=csv for the CSV export",
-                "security": [{"user": []}],
-                "parameters": [_param("panel", "panel name", where="path", required=True), unit,
-                               _param("range", "today|7d|30d|year|custom"), _param("from", "YYYY-MM-DD"),
-                               _param("to", "YYYY-MM-DD"), _param("category", "category codes"),
-                               _param("priority", "1..4"), _param("format", "json|csv")],
-                "responses": {"200": _json({"type": "object"}, "columns and rows"),
-                              "422": _json(_ref("Error"), "bad query")}}},
-            "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "alive"}}}},
-            "/readyz": {"get": {"summary": "Readiness (database reachable)",
-                                "responses": {"200": {"description": "ready"}, "503": {"description": "not ready"}}}},
-            "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text"}}}},
-        },
+        "info": {"title": "Social-governance command-centre dashboard API", "version": "1",
+                 "description": "Ingest events, read the state of units, act on alerts. Live push is "
+                                "Socket.IO, described in docs/INTERFACE.md.\n\n" + ACCESS_RULE},
+        "servers": servers,
+        "tags": [{"name": "ingest", "description": "events from the sources"},
+                 {"name": "read", "description": "units, items, messages, walls"},
+                 {"name": "alerts", "description": "alerts and acting on them"},
+                 {"name": "trends", "description": "leaders' panels"},
+                 {"name": "cases", "description": "case files, departments, audit"},
+                 {"name": "operations", "description": "probes, metrics, this document"}],
+        "components": {"schemas": copy.deepcopy(component_schemas()), "securitySchemes": SECURITY_SCHEMES},
+        "paths": paths(),
     }

@@ -23,9 +23,11 @@ def run_sweep(svc: Services) -> None:
     try:
         result = do_sweep(svc)
     except Exception:  # a failed pass is logged; the next tick retries everything still due
+        metrics.SWEEP_ERRORS.inc()
         log.exception("deadline sweep failed")
         return
     metrics.SWEEP_SECONDS.observe(time.perf_counter() - started)
+    metrics.SWEEP_LAST_SUCCESS.set_to_current_time()
     if result.messages:
         log.info("sweep: %d raised, %d escalated", result.raised, result.escalated)
 

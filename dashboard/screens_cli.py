@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import click
 
-from dashboard.cli_support import cli_engine
+from dashboard.cli_support import cli_engine, cli_settings
 
 
 def _now() -> datetime:
@@ -22,11 +22,13 @@ def screens() -> None:
 @screens.command("add")
 @click.option("--unit", required=True, metavar="CODE", help="The unit whose walls (and those below) the link opens.")
 @click.option("--label", default="", help="Where the screen hangs, e.g. '巴川街道 值班大厅 左屏'.")
-@click.option("--base-url", default="http://127.0.0.1:8050", show_default=True, help="How screens reach the server.")
-def add(unit: str, label: str, base_url: str) -> None:
+@click.option("--base-url", default=None,
+              help="How screens reach the server (default: DASHBOARD_PUBLIC_URL, else DASHBOARD_HOST and DASHBOARD_PORT).")
+def add(unit: str, label: str, base_url: str | None) -> None:
     """Issue a token and print the wall link that carries it (shown once)."""
     from dashboard.screens import ScreenError, issue
 
+    base_url = base_url or cli_settings().base_url
     with cli_engine() as engine:
         try:
             row, token = issue(engine, unit=unit, label=label, now=_now())

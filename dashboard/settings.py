@@ -86,6 +86,15 @@ def _secret_key(var: Path) -> str:
     return key
 
 
+def _public_url(env: dict[str, str]) -> str | None:
+    raw = (env.get("DASHBOARD_PUBLIC_URL") or "").strip()
+    if not raw:
+        return None
+    if not raw.startswith(("http://", "https://")) or len(raw.split("://", 1)[1].strip("/")) == 0:
+        raise ConfigError(f"DASHBOARD_PUBLIC_URL={raw!r}: expected a base URL such as https://dashboard.example.org")
+    return raw.rstrip("/")
+
+
 DEMO_TOKEN = "demo-ingest-token"
 
 
@@ -111,6 +120,7 @@ class Settings:
     frame_ancestors: str = "'none'"  # CSP frame-ancestors: who may frame the pages
     login_failures: str = "5/minute;20/hour"   # failed logins / Basic checks per user name and per address
     ingest_rate: str = "600/second"           # POST /api/v1/events per bearer token
+    public_url: str | None = None   # how browsers and screens reach the server (behind a proxy)
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -140,7 +150,17 @@ class Settings:
             frame_ancestors=(env.get("DASHBOARD_FRAME_ANCESTORS") or "'none'").strip(),
             login_failures=_rate(env, "DASHBOARD_LOGIN_FAILURES", "5/minute;20/hour"),
             ingest_rate=_rate(env, "DASHBOARD_INGEST_RATE", "600/second"),
+            public_url=_public_url(env),
         )
+
+    @property
+    def base_url(self) -> str:
+        """The base URL printed in links: DASHBOARD_PUBLIC_URL, else the configured host and port."""
+        if self.public_url:
+            return self.public_url
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)

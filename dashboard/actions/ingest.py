@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select, tuple_, update
 from sqlmodel import Session
 
+from dashboard import metrics
 from dashboard.actions.alerts import resolve_for_item
 from dashboard.actions.patrols import anomaly_report
 from dashboard.actions.rollups import record_item_change
@@ -72,6 +73,18 @@ def check_units(svc: Services, events: list[EventIn]) -> list[Problem]:
 
 
 def do_ingest_events(svc: Services, events: list[EventIn]) -> IngestResult:
+    try:
+        result = _ingest(svc, events)
+    except IngestRejected as exc:
+        metrics.EVENTS_REJECTED.inc(len(exc.problems))
+        raise
+    metrics.EVENTS_ACCEPTED.inc(result.accepted)
+    metrics.EVENTS_DUPLICATE.inc(result.duplicates)
+    svc.announcer.announce(result.messages)
+    return result
+
+
+def _ingest(svc: Services, events: list[EventIn]) -> IngestResult:
     problems = check_units(svc, events)
     if problems:
         raise IngestRejected(problems)
@@ -81,7 +94,6 @@ def do_ingest_events(svc: Services, events: list[EventIn]) -> IngestResult:
         result = _store_batch(session, svc, events, seqs, now)
         seqs.save()
         session.commit()
-    svc.announcer.announce(result.messages)
     return result
 
 
@@ -94,6 +106,10 @@ def _store_batch(session: Session, svc: Services, events: list[EventIn], seqs: S
         if key in known:
             result.duplicates += 1
             result.results.append({"id": ev.id, "seq": known[key], "duplicate": True})
+            continue
+        implausible = svc.policy.implausible_time(ev.occurred_at, now)
+        if implausible:
+            problems.append(Problem(index=index, field="occurred_at", message=implausible))
             continue
         current = items.get((ev.kind, ev.ref))
         try:

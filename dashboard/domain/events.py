@@ -153,7 +153,7 @@ def _check_anomaly(attrs: dict[str, Any]) -> None:
     if ref is not None and (not isinstance(ref, str) or not ref.strip() or len(ref) > 128):
         raise _FieldError("attributes.incident_ref", "the ref of the incident the source reports for this anomaly: "
                                                      "text of 1 to 128 characters")
-    if "category" in attrs and attrs["category"] not in INCIDENT_CATEGORIES:
+    if "category" in attrs and not (isinstance(attrs["category"], str) and attrs["category"] in INCIDENT_CATEGORIES):
         raise _FieldError("attributes.category", f"unknown incident category {attrs['category']!r}; expected one of {', '.join(INCIDENT_CATEGORIES)}")
     priority = attrs.get("priority")
     if "priority" in attrs and (isinstance(priority, bool) or priority not in (1, 2, 3, 4)):

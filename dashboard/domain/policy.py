@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable, Collection, Hashable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -33,13 +33,16 @@ _UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 _CATEGORY_RE = re.compile(r"[a-z][a-z0-9_]*")
 _KEY_ORDER = (*STAGES, "start_level")
 _TOP_KEYS = ("sweep_interval", "escalate_after", "ack_timeout", "amber_at",
-             "incident", "mediation", "patrol", "surge")
+             "incident", "mediation", "patrol", "surge", "event_time")
+_OPTIONAL_KEYS = ("amber_at", "event_time")
 _SECTIONS = {  # name: (allowed keys, required keys)
     "incident": (("default", "priority", "category"), ("default",)),
     "mediation": (("default", "channel"), ("default",)),
     "patrol": (("checkpoint_grace",), ("checkpoint_grace",)),
     "surge": (("window", "count"), ("window", "count")),
 }
+# How far from now an event's occurred_at may lie (policy key event_time: {past, future}).
+DEFAULT_EVENT_PAST, DEFAULT_EVENT_FUTURE = timedelta(days=365), timedelta(days=1)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAX_DEPTH = 6  # the schema is 4 deep; stops runaway recursive anchors
 
@@ -124,6 +127,17 @@ class Policy:
     surge_count: int
     # The clock turns amber when less than this fraction of a budget remains.
     amber_fraction: float = 0.25
+    # An event that says it happened earlier or later than this around now is refused.
+    event_past: timedelta = DEFAULT_EVENT_PAST
+    event_future: timedelta = DEFAULT_EVENT_FUTURE
+
+    def implausible_time(self, occurred_at: datetime, now: datetime) -> str | None:
+        """Why `occurred_at` cannot be a real event's time seen at `now`, or None."""
+        if occurred_at < now - self.event_past:
+            return f"more than {format_duration(self.event_past)} ago (policy event_time.past)"
+        if occurred_at > now + self.event_future:
+            return f"more than {format_duration(self.event_future)} ahead of the server clock (policy event_time.future)"
+        return None
 
     def incident_budget(self, category: str | None, priority: int | None) -> StageBudget:
         """Default, then the priority's named keys, then the category's (category wins)."""
@@ -160,6 +174,7 @@ class Policy:
             },
             "patrol": {"checkpoint_grace": format_duration(self.checkpoint_grace)},
             "surge": {"window": format_duration(self.surge_window), "count": self.surge_count},
+            "event_time": {"past": format_duration(self.event_past), "future": format_duration(self.event_future)},
         }
 
     @classmethod
@@ -254,7 +269,8 @@ class _Ctx:
 
 
 def _policy(ctx: _Ctx, data: Any) -> Policy:
-    top = _mapping(ctx, data, (), _TOP_KEYS, required=[k for k in _TOP_KEYS if k != "amber_at"])
+    top = _mapping(ctx, data, (), _TOP_KEYS, required=[k for k in _TOP_KEYS if k not in _OPTIONAL_KEYS])
+    event_time = _mapping(ctx, top.get("event_time", {}), ("event_time",), ("past", "future"))
     incident, mediation, patrol, surge = (
         _mapping(ctx, top[name], (name,), allowed, required)
         for name, (allowed, required) in _SECTIONS.items())
@@ -275,6 +291,8 @@ def _policy(ctx: _Ctx, data: Any) -> Policy:
         surge_window=_duration(ctx, surge["window"], ("surge", "window")),
         surge_count=_positive_int(ctx, surge["count"], ("surge", "count")),
         amber_fraction=_fraction(ctx, top.get("amber_at", 0.25), ("amber_at",)),
+        event_past=_window_duration(ctx, event_time.get("past", "365d"), ("event_time", "past")),
+        event_future=_window_duration(ctx, event_time.get("future", "1d"), ("event_time", "future")),
     )
 
 
@@ -357,6 +375,14 @@ def _duration(ctx: _Ctx, value: Any, path: KeyPath) -> timedelta:
         ctx.fail(path, str(exc))
     if not result:
         ctx.fail(path, f"{_show(value)} must be longer than zero")
+    return result
+
+
+def _window_duration(ctx: _Ctx, value: Any, path: KeyPath) -> timedelta:
+    """A duration of at most 100 years (now minus it must still be a date)."""
+    result = _duration(ctx, value, path)
+    if result > timedelta(days=36500):
+        ctx.fail(path, f"{_show(value)} is longer than 100 years")
     return result
 
 

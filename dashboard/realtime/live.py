@@ -28,8 +28,11 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from flask import request
-from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room  # carries its reason to the client
+from flask_socketio import Namespace, emit, join_room
+from socketio.exceptions import ConnectionRefusedError  # carries its reason to every client, unlike the builtin
 from werkzeug.exceptions import HTTPException
+
+from dashboard import metrics
 
 from dashboard.access import (BAD_SCREEN, NEEDS_CREDENTIAL, AccessRefused, Credential, check_unit, credential_of,
                               request_user, revoked_among, walls_open)
@@ -60,16 +63,21 @@ class LiveNamespace(Namespace):
         auth = auth if isinstance(auth, dict) else {}
         unit = auth.get("unit")
         if not isinstance(unit, str) or unit not in svc.tree:
+            metrics.REFUSALS.inc()
             raise ConnectionRefusedError(f"unknown unit {unit!r}: connect with auth {{'unit': CODE}}")
         try:
             user, problem = request_user()   # the session cookie, or HTTP Basic on the handshake
             cred = credential_of(svc, user=user, screen=auth.get("screen"), user_problem=problem)
             check_unit(svc, cred, unit)
         except AccessRefused as exc:
+            metrics.REFUSALS.inc()
             raise ConnectionRefusedError(exc.reason) from None
         except HTTPException as exc:   # 429: too many failed passwords
+            metrics.REFUSALS.inc()
             raise ConnectionRefusedError(exc.description) from None
-        client = {"unit": unit, "batch": bool(auth.get("batch")), "resuming": False, "cred": cred}
+        client = {"unit": unit, "batch": bool(auth.get("batch")), "resuming": False, "cred": cred,
+                  "level": svc.tree.nodes[unit].level}
+        metrics.LIVE_CLIENTS.labels(client["level"]).inc()
         if not self._rechecking:
             self._rechecking = True
             self.socketio.start_background_task(self._recheck_loop)
@@ -89,8 +97,13 @@ class LiveNamespace(Namespace):
         })
 
     def on_disconnect(self, *_reason) -> None:
-        self._clients.pop(request.sid, None)
+        self._forget(request.sid)
         self._manager().drop(request.sid)
+
+    def _forget(self, sid: str) -> None:
+        client = self._clients.pop(sid, None)
+        if client is not None:
+            metrics.LIVE_CLIENTS.labels(client["level"]).dec()
 
     def _manager(self):
         return self.socketio.server.manager
@@ -116,7 +129,9 @@ class LiveNamespace(Namespace):
             self._cut(request.sid, _why(client["cred"]))
             return {"error": _why(client["cred"])}
         head = current_head(svc.engine)
+        metrics.RESUMES.inc()
         if head - after > REPLAY_LIMIT:
+            metrics.RESYNCS.inc()
             emit("resync", {"head": head, "reason": "gap too large; load a fresh snapshot"})
             return {"replayed": 0, "head": head, "resync": True}
         sid, manager = request.sid, self._manager()
@@ -148,6 +163,7 @@ class LiveNamespace(Namespace):
                     emit(m["name"], m["data"])
             after = found[-1]["seq"]
             count += len(page)
+            metrics.REPLAYED.inc(len(page))
 
     def _recheck_loop(self) -> None:
         while True:
@@ -167,7 +183,7 @@ class LiveNamespace(Namespace):
     def _cut(self, sid: str, why: str) -> None:
         """Tell the client why, then close its socket (a server-side disconnect is not retried by socket.io)."""
         log.info("live: cutting socket %s: %s", sid, why)
-        self._clients.pop(sid, None)
+        self._forget(sid)
         self.socketio.emit("refused", {"error": why}, to=sid, namespace=NAMESPACE)
         self.socketio.server.disconnect(sid, namespace=NAMESPACE)
 

@@ -21,10 +21,12 @@ import time
 from collections import defaultdict
 from typing import Callable, Protocol
 
+from dashboard import metrics
+from dashboard.log_throttle import throttle
 from dashboard.domain.unit_tree import UnitTree
 
 NAMESPACE = "/live"
-log = logging.getLogger(__name__)
+log = throttle(logging.getLogger(__name__))  # a broken sink fails every flush: once a minute, counted
 
 
 class Sink(Protocol):
@@ -56,6 +58,7 @@ class CoalescingAnnouncer:
         self._tree = tree
         self._interval = interval
         self._pending: list[dict] = []
+        self._announced_at: list[tuple[float, int]] = []  # (when, how many) per announce: push latency
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -67,6 +70,7 @@ class CoalescingAnnouncer:
             return
         with self._lock:
             self._pending.extend(messages)
+            self._announced_at.append((time.perf_counter(), len(messages)))
         self._ensure_started()
         self._wake.set()
 
@@ -84,11 +88,17 @@ class CoalescingAnnouncer:
             self._wake.clear()
             with self._lock:
                 batch, self._pending = self._pending, []
+                stamps, self._announced_at = self._announced_at, []
                 self._flushing = bool(batch)
             if batch:
                 try:
                     self.flush(batch)
+                    done = time.perf_counter()
+                    for at, n in stamps:
+                        for _ in range(n):
+                            metrics.PUSH_SECONDS.observe(done - at)
                 except Exception:  # a broken emit must not kill the fan-out loop
+                    metrics.FANOUT_ERRORS.inc()
                     log.exception("fan-out of %d messages failed", len(batch))
                 finally:
                     self._flushing = False
@@ -108,6 +118,7 @@ class CoalescingAnnouncer:
             self._sink.emit("batch", {"messages": [{"name": m["name"], "data": m["data"]} for m in msgs]},
                             batch_room(code))
         self.flushes += 1
+        _count(batch)
 
     def drain(self, timeout: float = 5.0) -> None:
         """Wait until everything announced so far has been flushed (tests, shutdown)."""
@@ -117,3 +128,10 @@ class CoalescingAnnouncer:
                 if not self._pending and not self._flushing:
                     return
             time.sleep(0.01)
+
+
+def _count(batch: list[dict]) -> None:
+    for msg in batch:
+        metrics.MESSAGES_FANNED_OUT.labels(msg["name"]).inc()
+        if msg["name"] == "alert":
+            metrics.ALERT_CHANGES.labels(msg["data"].get("action", "unknown")).inc()
