@@ -19,6 +19,7 @@ from dashboard.realtime.publisher import CoalescingAnnouncer, SocketIOSink
 from dashboard.services import Services
 from dashboard.settings import ROOT, Settings
 from dashboard.store.db import create_schema, load_tree, make_engine
+from dashboard.store.departments import load_departments
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,8 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url)
     create_schema(engine)
-    services = Services(settings=settings, engine=engine, tree=load_tree(engine), policy=load_settings_policy(settings))
+    services = Services(settings=settings, engine=engine, tree=load_tree(engine), policy=load_settings_policy(settings),
+                        departments=load_departments(engine))
 
     flask = Flask(__name__, static_folder=None)
     flask.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes,
