@@ -108,8 +108,8 @@ def get_trend_panel(panel: str):
     if fmt not in ("json", "csv"):
         raise BadQuery("format", "json or csv")
     q = trend_query(svc, unit)
-    result = answer(svc.engine, panel, tree=svc.tree, q=q, policy=svc.policy)
-    columns, rows = label_rows(result, svc.tree, request_lang())
+    result = answer(svc.engine, panel, tree=svc.tree, q=q, policy=svc.policy, now=svc.clock())
+    columns, rows = label_rows(result, svc.tree, request_lang(), svc.departments)
     if fmt == "csv":
         return csv_response(columns, rows, f"trends-{panel}-{unit}-{q.window.start}-{q.window.end}.csv")
     return jsonify({"panel": panel, "unit": unit, "from": q.window.start.isoformat(), "to": q.window.end.isoformat(),
@@ -117,12 +117,22 @@ def get_trend_panel(panel: str):
                     "filtered": panel in FILTERED, "columns": columns, "rows": rows, "count": len(rows)})
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(value):
+    """A text cell a spreadsheet would run as a formula gets a leading ' (numbers stay numbers)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_text(columns: list[str], rows: list[dict]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
+    writer.writerow([formula_safe(c) for c in columns])
     for row in rows:
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+        writer.writerow(["" if row.get(c) is None else formula_safe(row.get(c)) for c in columns])
     return out.getvalue()
 
 

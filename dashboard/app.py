@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
     flask.extensions["dashboard"] = services
     init_auth(flask)
     import dashboard.api_alerts  # noqa: F401  (adds the alert routes to the api blueprint)
+    import dashboard.api_case  # noqa: F401  (the case file and the department list)
     import dashboard.api_streams  # noqa: F401  (patrol and mediation summaries)
     import dashboard.api_trends  # noqa: F401  (trend panels)
     import dashboard.api_walls  # noqa: F401  (wall snapshots and screen links)
