@@ -18,8 +18,10 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Engine
 
-from dashboard.domain.departments import department_clocks, late_by
+from dashboard.domain.departments import DepartmentSpec, department_clocks, late_by
+from dashboard.domain.events import INCIDENT_CATEGORIES, MEDIATION_CHANNELS
 from dashboard.domain.policy import Policy
+from dashboard.domain.unit_tree import UnitTree
 from dashboard.store.models import Alert, AlertLog, Event, Item
 from dashboard.store.serialize import iso
 
@@ -141,3 +143,27 @@ def _surge_members(conn, item, policy: Policy) -> list[str]:
         if item["ref"] in refs:
             members += [r for r in refs if r not in members]
     return members
+
+
+def with_names(case: dict[str, Any], tree: UnitTree, departments: dict[str, DepartmentSpec],
+               lang: str) -> dict[str, Any]:
+    """The case file with `*_name` fields in `lang` next to its unit, category and department codes."""
+    zh = lang == "zh"
+
+    def unit_name(code: str) -> str:
+        node = tree.get(code)
+        return (node.name if zh else node.name_en) if node else code
+
+    def department_name(code: str) -> str:
+        spec = departments.get(code)
+        return (spec.name if zh else spec.name_en) if spec else code
+
+    names = INCIDENT_CATEGORIES.get(case["category"] or "") or MEDIATION_CHANNELS.get(case["category"] or "")
+    case["unit_name"] = unit_name(case["unit"])
+    case["unit_path"] = [{"code": c, "name": unit_name(c), "level": tree.nodes[c].level}
+                         for c in reversed(tree.lineage(case["unit"]))]
+    case["category_name"] = names[0 if zh else 1] if names else case["category"]
+    for holder in [case, *case["department_clocks"], *case["timeline"]]:
+        if holder.get("department"):
+            holder["department_name"] = department_name(holder["department"])
+    return case
