@@ -117,3 +117,9 @@ def test_case_opened_from_console_shows_the_note_and_scorecard_links_cases(case_
     overdue.click()
     page.wait_for_url("**/case/incident/M-OVERDUE")
     assert "住建" in page.locator(".case-facts").inner_text()
+    # English on request, district time still
+    page.goto(f"{server.url}/case/incident/{LIVE}?lang=en")
+    page.locator(".case-timeline").wait_for()
+    assert page.locator(".case-timeline h2").inner_text() == "Timeline"
+    assert "Alert acknowledged" in page.locator(".case-type-alert_acknowledged").inner_text()
+    page.screenshot(path=str(OUTPUT_DIR / "case-file-en.png"))
