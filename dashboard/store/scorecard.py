@@ -13,7 +13,7 @@ subtree and a window, how it did on its own clocks (domain.departments).
 | score             | the policy's `scorecard` formula (dashboard.domain.policy.Scorecard) |
 
 Counts come from the `trend_department` rollup (month rows for whole months,
-day rows for the rest); `overdue_now` from the open items. Rows are ranked by
+day rows for the rest, or a month's row minus its days outside the window); `overdue_now` from the open items. Rows are ranked by
 score (no score last), then by the department list's order.
 """
 from __future__ import annotations
@@ -25,13 +25,13 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from dashboard.domain.departments import overdue_stage
+from dashboard.domain.departments import DEFAULT_DEPARTMENTS, overdue_stage
 from dashboard.domain.policy import Policy, Scorecard
 from dashboard.domain.trends import percentile
 from dashboard.domain.unit_tree import UnitTree
 from dashboard.store.models import Item
 from dashboard.store.rollups import TABLES
-from dashboard.store.trends import COLUMNS, Panel, TrendQuery, parts_of, rate, summed
+from dashboard.store.trends import COLUMNS, Panel, TrendQuery, rate, signed_parts, summed
 
 Counts = Mapping[tuple[str, str, int], list[int]]   # (department, measure, bin) -> [n, on_time]
 
@@ -39,8 +39,14 @@ Counts = Mapping[tuple[str, str, int], list[int]]   # (department, measure, bin)
 def departments_panel(engine: Engine, *, tree: UnitTree, q: TrendQuery, policy: Policy | None = None,
                       now: datetime | None = None) -> Panel:
     t = TABLES["department"]
-    counts = summed(engine, "department", where=[t.c.unit == q.unit], group=["department", "measure", "bin"],
-                    counts=["n", "on_time"], parts=parts_of(q.window))
+    counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    # A window ending today reads this month's month rows minus the days still to come (signed_parts):
+    # day rows hold a histogram bin per department and day, several times the month rows (bench/trends.py).
+    for period, lo, hi, sign in signed_parts(q.window):
+        for key, (n, on_time) in summed(engine, "department", where=[t.c.unit == q.unit], counts=["n", "on_time"],
+                                        group=["department", "measure", "bin"], parts=[(period, lo, hi)]).items():
+            counts[key][0] += sign * n
+            counts[key][1] += sign * on_time
     overdue = overdue_counts(engine, tree=tree, unit=q.unit, now=now)
     return Panel("departments", list(COLUMNS["departments"]), scorecard_rows(counts, overdue, policy))
 
@@ -104,7 +110,5 @@ def scorecard_rows(counts: Counts, overdue: Mapping[str, int], policy: Policy | 
 
 
 def _department_order(order: tuple[str, ...] | None):
-    from dashboard.domain.departments import DEFAULT_DEPARTMENTS
-
     codes = order or tuple(d.code for d in DEFAULT_DEPARTMENTS)
     return lambda code: (codes.index(code), "") if code in codes else (len(codes), code)
