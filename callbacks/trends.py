@@ -14,11 +14,11 @@ from flask import current_app
 from dashboard.auth import session_user
 from dashboard.domain.trends import CST, Window, today, window_for
 from dashboard.i18n import Translator
-from dashboard.store.trends import PANELS, TrendQuery, answer, label_rows
 from dashboard.store.scorecard import overdue_cases
+from dashboard.store.trends import PANELS, TrendQuery, answer, label_rows
 from layouts import trends as page
-from layouts import trends_scorecard as scorecard
 from layouts import trends_figures as figures
+from layouts import trends_scorecard as scorecard
 
 clientside_callback(
     ClientsideFunction(namespace="trends", function_name="start"),
