@@ -106,7 +106,12 @@
     tr.appendChild(el("td", "console-level", this.t("level:" + a.level)));
     tr.appendChild(el("td", "console-unit", this.unitName(a.unit)));
     tr.appendChild(el("td", "console-stage", this.t("stage:" + a.stage.split(":")[0])));
-    tr.appendChild(el("td", "console-title", a.title || a.ref));
+    var title = el("td", "console-title");
+    var open = el("a", "console-case", a.title || a.ref);  // the case file behind the alert
+    open.href = "/case/" + encodeURIComponent(a.kind) + "/" + encodeURIComponent(a.ref);
+    open.title = this.t("Open the case file");
+    title.appendChild(open);
+    tr.appendChild(title);
     tr.appendChild(el("td", "console-time", hhmm(a.raised_at)));
     var state = el("td", "console-state", this.t("alert:" + a.state));
     if (a.acknowledged_by) state.appendChild(el("div", "console-by", this.t("acknowledged by") + " " + a.acknowledged_by));

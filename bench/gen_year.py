@@ -48,7 +48,7 @@ from dashboard.domain.events import EventIn  # noqa: E402
 from dashboard.domain.hierarchy import default_units  # noqa: E402
 from dashboard.domain.lifecycle import ItemState  # noqa: E402
 from dashboard.domain.policy import Policy, default_policy, parse_duration  # noqa: E402
-from dashboard.domain.trends import CST, day_start, merge, parse_time  # noqa: E402
+from dashboard.domain.trends import CST, day_start, department_of, merge, parse_time  # noqa: E402
 from dashboard.domain.unit_tree import UnitTree  # noqa: E402
 from dashboard.store import rollups  # noqa: E402
 from dashboard.store.db import create_schema, load_tree, make_engine, seed_units  # noqa: E402
@@ -256,13 +256,14 @@ class Generator:
                                    rows[i:i + CHUNK]).scalars().all()
         logs = []
         for alert_id, (state, *_rest, changes) in zip(ids, alerts):
+            after = self.replayer.states[(state.kind, state.ref)][1]  # the alerts come after every event
             for action, level, at in changes:
                 self.alert_seq += self.parts
                 logs.append(dict(alert_id=alert_id, seq=self.alert_seq, at=at, action=action,
                                  from_level=None, to_level=level, actor="值班员" if action == "acknowledged" else "system",
                                  note=None))
                 self.replayer.alert(unit=state.unit, category=state.category, priority=state.priority,
-                                    action=action, level=level, at=at)
+                                    action=action, level=level, at=at, department=department_of(after))
         for i in range(0, len(logs), CHUNK):
             session.execute(insert(AlertLog), logs[i:i + CHUNK])
         self.summary.alerts, self.summary.alert_changes = len(rows), len(logs)

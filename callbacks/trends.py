@@ -16,9 +16,11 @@ from dashboard.auth import session_user
 from dashboard.domain.events import INCIDENT_CATEGORIES
 from dashboard.domain.trends import CST, Window, today, window_for
 from dashboard.i18n import Translator
+from dashboard.store.scorecard import overdue_cases
 from dashboard.store.trends import PANELS, TrendQuery, answer, label_rows
 from layouts import trends as page
 from layouts import trends_figures as figures
+from layouts import trends_scorecard as scorecard
 
 clientside_callback(
     ClientsideFunction(namespace="trends", function_name="start"),
@@ -75,8 +77,8 @@ def csv_href(panel: str, q: TrendQuery, lang: str) -> str:
     return f"/api/v1/trends/{panel}?{urlencode(params)}"
 
 
-@callback([Output(page.graph_id(p), "figure") for p in PANELS],
-          [Output(page.csv_id(p), "href") for p in PANELS],
+@callback([Output(page.graph_id(p), "figure") for p in page.CHARTS],
+          [Output(page.csv_id(p), "href") for p in PANELS], Output(scorecard.TABLE, "children"),
           Output(page.CRUMBS, "children"), Output(page.SUBUNIT, "options"), Output(page.KPIS, "children"),
           Output(page.STATUS, "children"),
           Input(page.UNIT, "data"), Input(page.RANGE, "value"), Input(page.DATES, "start_date"),
@@ -94,17 +96,20 @@ def render(unit, range_name, start, end, categories, priorities, _live, config):
     categories, priorities = _filters(categories, priorities)
     q = TrendQuery(unit=unit, window=window, categories=categories, priorities=priorities)
     _ = Translator(config["lang"])
-    rows = {name: label_rows(answer(svc.engine, name, tree=svc.tree, q=q, policy=svc.policy), svc.tree, _.lang)[1]
-            for name in PANELS}
+    now = svc.clock()
+    rows = {name: label_rows(answer(svc.engine, name, tree=svc.tree, q=q, policy=svc.policy, now=now), svc.tree,
+                             _.lang, svc.departments)[1] for name in PANELS}
     t = page.figure_labels(_)
     figs = [figures.units_figure(rows["units"], page.unit_shapes(), t) if name == "units"
-            else figures.BUILDERS[name](rows[name], t) for name in PANELS]
+            else figures.BUILDERS[name](rows[name], t) for name in page.CHARTS]
+    table = scorecard.scorecard_table(rows["departments"], overdue_cases(svc.engine, tree=svc.tree, unit=unit,
+                                                                         now=now), _, svc.policy.scorecard)
     hrefs = [csv_href(name, q, _.lang) for name in PANELS]
     drillable = svc.tree.nodes[unit].level in ("district", "street")
     options = [{"label": page.unit_name(svc.tree, c, _.lang), "value": c}
                for c in svc.tree.children.get(unit, []) if drillable and page.allowed_unit(svc.tree, user.unit, c)]
     status = f"{_('Updated')} {svc.clock().astimezone(CST):%H:%M:%S}"
-    return (*figs, *hrefs, page.crumbs(svc.tree, user.unit, unit, _.lang), options,
+    return (*figs, *hrefs, table, page.crumbs(svc.tree, user.unit, unit, _.lang), options,
             page.kpi_tiles(_, figures.kpis(rows)), status)
 
 

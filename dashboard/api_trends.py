@@ -104,8 +104,8 @@ def get_trend_panel(panel: str):
     if fmt not in ("json", "csv"):
         raise BadQuery("format", "json or csv")
     q = trend_query(svc, unit)
-    result = answer(svc.engine, panel, tree=svc.tree, q=q, policy=svc.policy)
-    columns, rows = label_rows(result, svc.tree, request_lang())
+    result = answer(svc.engine, panel, tree=svc.tree, q=q, policy=svc.policy, now=svc.clock())
+    columns, rows = label_rows(result, svc.tree, request_lang(), svc.departments)
     if fmt == "csv":
         return csv_response(columns, rows, f"trends-{panel}-{unit}-{q.window.start}-{q.window.end}.csv")
     return jsonify({"panel": panel, "unit": unit, "from": q.window.start.isoformat(), "to": q.window.end.isoformat(),

@@ -24,6 +24,7 @@ from dashboard.services import Services
 from dashboard.settings import ROOT, Settings
 from dashboard.store.db import create_schema, load_tree, make_engine
 from dashboard.throttle import init_throttle
+from dashboard.store.departments import load_departments
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,8 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url)
     create_schema(engine)
-    services = Services(settings=settings, engine=engine, tree=load_tree(engine), policy=load_settings_policy(settings))
+    services = Services(settings=settings, engine=engine, tree=load_tree(engine), policy=load_settings_policy(settings),
+                        departments=load_departments(engine))
 
     flask = Flask(__name__, static_folder=None)
     flask.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes,
@@ -67,6 +69,7 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
     init_auth(flask)
     init_throttle(flask, redis_url=settings.redis_url)
     import dashboard.api_alerts  # noqa: F401  (adds the alert routes to the api blueprint)
+    import dashboard.api_case  # noqa: F401  (the case file and the department list)
     import dashboard.api_streams  # noqa: F401  (patrol and mediation summaries)
     import dashboard.api_trends  # noqa: F401  (trend panels)
     import dashboard.api_walls  # noqa: F401  (wall snapshots and screen links)

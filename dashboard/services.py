@@ -8,6 +8,7 @@ from typing import Callable, Protocol
 
 from sqlalchemy.engine import Engine
 
+from dashboard.domain.departments import DepartmentSpec, default_departments
 from dashboard.domain.policy import Policy, default_policy
 from dashboard.domain.unit_tree import UnitTree
 from dashboard.settings import Settings
@@ -38,3 +39,6 @@ class Services:
     announcer: Announcer = field(default_factory=NullAnnouncer)
     policy: Policy = field(default_factory=default_policy)
     clock: Callable[[], datetime] = utcnow
+    # code -> department (the `department` table; the defaults where nothing loaded it)
+    departments: dict[str, DepartmentSpec] = field(
+        default_factory=lambda: {d.code: d for d in default_departments()})

@@ -13,6 +13,7 @@ import random
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from dashboard.domain.departments import usual_department
 from feeds import sim_words as w
 from feeds.sim_world import UnitLike, World
 
@@ -100,8 +101,9 @@ class Storyteller:
         handler = f"处置人员{w.person(rng)}"
         for kind, offset in self._incident_offsets(priority):
             event = {**base, "type": kind}
-            if kind == "dispatched":
+            if kind == "dispatched":  # to the department that usually takes this category
                 event["actor"] = self._centre(unit)
+                event["attributes"] = {"department": usual_department(category, ref)}
             elif kind in ("acknowledged", "arrived", "resolved") and rng.random() < 0.6:
                 event["actor"] = handler
             steps.append((tl.at(offset), event))

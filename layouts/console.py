@@ -12,7 +12,7 @@ from layouts import ids
 from layouts.wall import UI_TEXT, _labels, _subtree
 
 CONSOLE_TEXT = ["Alert console", "Acknowledge", "Resolve", "Note", "Pending", "All active", "Log out",
-                "Nothing to handle", "acknowledged by", "raised", "due", "failed:"]
+                "Nothing to handle", "acknowledged by", "raised", "due", "failed:", "Open the case file"]
 
 
 def layout(lang: str | None = None, **_query) -> html.Div:

@@ -24,6 +24,7 @@ from dashboard.i18n import Translator
 from dashboard.settings import ROOT
 from dashboard.store.trends import PANELS
 from layouts.trends_figures import graph_config
+from layouts.trends_scorecard import TABLE
 
 ROLES = ("leader", "admin", "duty", "staff")
 DRILL_LEVELS = ("district", "street", "community")
@@ -43,6 +44,11 @@ CRUMB = "trends-crumb"          # pattern-matching type: {"type": CRUMB, "unit":
 KPIS = "trends-kpis"
 STATUS = "trends-status"
 BADGE = "trends-connection"
+
+
+CHARTS = tuple(p for p in PANELS if p != "departments")  # panels drawn as plotly figures
+# Page order: the department scorecard (a full-width table) right after the first row of charts.
+ORDER = (*CHARTS[:3], "departments", *CHARTS[3:])
 
 
 def graph_id(panel: str) -> str:
@@ -176,7 +182,7 @@ def layout(lang: str | None = None, **query) -> html.Div:
                          options=[{"label": f"P{p}", "value": p} for p in (1, 2, 3, 4)]),
         ]),
         html.Section(id=KPIS, className="trends-kpis", children=kpi_tiles(_, {})),
-        html.Main(className="trends-grid", children=[panel_section(_, name) for name in PANELS]),
+        html.Main(className="trends-grid", children=[panel_section(_, name) for name in ORDER]),
     ])
 
 
@@ -187,14 +193,18 @@ def kpi_tiles(_: Translator, values: dict[str, str]) -> list:
 
 
 def panel_section(_: Translator, name: str) -> html.Section:
+    if name == "departments":  # a table with links to the overdue cases (layouts/trends_scorecard.py)
+        body = html.Div(id=TABLE, className="trends-scorecard")
+    else:
+        body = dcc.Graph(id=graph_id(name), config=graph_config(name), className="trends-graph",
+                         style={"height": "17rem"})
     return html.Section(id=f"trends-panel-{name}", className=f"trends-panel trends-panel-{name}", children=[
         html.Header(className="trends-panel-header", children=[
             html.H2(_(PANEL_TITLES[name])),
             html.A(_("CSV"), id=csv_id(name), className="trends-csv", href="", download=f"trends-{name}.csv",
                    title=_("Export the panel's rows as CSV")),
         ]),
-        dcc.Graph(id=graph_id(name), config=graph_config(name), className="trends-graph",
-                  style={"height": "17rem"}),
+        body,
     ])
 
 

@@ -20,6 +20,7 @@ from dashboard.actions.patrols import anomaly_report
 from dashboard.actions.rollups import record_item_change
 from dashboard.actions.surge import check_surges
 from dashboard.domain.clocks import compute_deadlines, cycle_of, freeze_budget, newly_met, next_due
+from dashboard.domain.departments import check_department
 from dashboard.domain.events import EventIn, Problem
 from dashboard.domain.lifecycle import ItemState, LifecycleError, apply_event
 from dashboard.services import Services
@@ -72,6 +73,18 @@ def check_units(svc: Services, events: list[EventIn]) -> list[Problem]:
     return problems
 
 
+def check_departments(svc: Services, events: list[EventIn]) -> list[Problem]:
+    """A `dispatched` incident that names a department names one of the list (optional:
+    sources that do not say whom they dispatched still may; the scorecard then cannot count it)."""
+    problems = []
+    for i, ev in enumerate(events):
+        if ev.kind == "incident" and ev.type == "dispatched" and "department" in ev.attributes:
+            why = check_department(ev.attributes["department"], svc.departments)
+            if why:
+                problems.append(Problem(index=i, field="attributes.department", message=why))
+    return problems
+
+
 def do_ingest_events(svc: Services, events: list[EventIn]) -> IngestResult:
     try:
         result = _ingest(svc, events)
@@ -85,7 +98,7 @@ def do_ingest_events(svc: Services, events: list[EventIn]) -> IngestResult:
 
 
 def _ingest(svc: Services, events: list[EventIn]) -> IngestResult:
-    problems = check_units(svc, events)
+    problems = check_units(svc, events) + check_departments(svc, events)
     if problems:
         raise IngestRejected(problems)
     now = svc.clock()

@@ -29,7 +29,7 @@ from dashboard.domain.clocks import compute_deadlines, freeze_budget
 from dashboard.domain.events import EventIn, Location
 from dashboard.domain.lifecycle import ItemState, LifecycleError, apply_event
 from dashboard.domain.policy import Policy
-from dashboard.domain.trends import Facts, alert_facts, item_facts, merge
+from dashboard.domain.trends import Facts, alert_facts, department_of, escalation_facts, item_facts, merge
 from dashboard.services import Services
 from dashboard.store import rollups
 from dashboard.store.models import Alert, AlertLog, Event, Item
@@ -48,6 +48,10 @@ def record_alert_change(session: Session, svc: Services, alert: Alert, *, action
     """An alert change already applied to `alert` (its `level` is where it went)."""
     rollups.stage(session, alert_facts(unit=alert.unit, category=alert.category, priority=alert.priority,
                                        action=action, level=alert.level, at=at), svc.tree)
+    if action == "escalated" and alert.kind == "incident":  # counts against the department holding the item
+        state = session.execute(select(Item.state).where(Item.kind == alert.kind, Item.ref == alert.ref)).scalar()
+        rollups.stage(session, escalation_facts(unit=alert.unit, department=department_of(state or {}), at=at),
+                      svc.tree)
 
 
 def record_alerts_raised(session: Session, svc: Services, rows: Iterable[Mapping[str, Any]], *, at) -> None:
@@ -95,9 +99,13 @@ class Replayer:
         state, after = self.states[key]
         return {**state.to_dict(), "budget": after["budget"], "deadlines": after["deadlines"], "alerted": []}
 
-    def alert(self, *, unit: str, category: str | None, priority: int | None, action: str, level: str, at) -> None:
+    def alert(self, *, unit: str, category: str | None, priority: int | None, action: str, level: str, at,
+              department: str | None = None) -> None:
+        """One alert change; `department`: the one holding the item then (escalations count against it)."""
         merge(self.facts, alert_facts(unit=unit, category=category, priority=priority, action=action,
                                       level=level, at=at))
+        if action == "escalated":
+            merge(self.facts, escalation_facts(unit=unit, department=department, at=at))
 
 
 def event_in(row: Event) -> EventIn:
@@ -113,19 +121,24 @@ def replay_log(session: Session, policy: Policy, *, chunk: int = 5000) -> Replay
     """Every stored event (seq order) and every alert change, through a Replayer."""
     budgets = {(k, r): (s or {}).get("budget") for k, r, s in session.execute(select(Item.kind, Item.ref, Item.state))}
     replayer = Replayer(policy, {k: b for k, b in budgets.items() if b})
+    dispatches: dict[str, list[tuple[int, str | None]]] = {}  # incident ref -> (seq, department) in seq order
     last = 0
     while True:
         rows = session.scalars(select(Event).where(Event.seq > last).order_by(Event.seq).limit(chunk)).all()
         if not rows:
             break
         for row in rows:
-            replayer.apply(event_in(row))
+            if replayer.apply(event_in(row)) is not None and row.kind == "incident" and row.type == "dispatched":
+                dispatches.setdefault(row.ref, []).append((row.seq, (row.attributes or {}).get("department")))
         last = rows[-1].seq
         session.expunge_all()
-    changes = session.execute(select(AlertLog.action, AlertLog.to_level, AlertLog.at, Alert.unit, Alert.category,
-                                     Alert.priority).join(Alert, Alert.id == AlertLog.alert_id))
-    for action, level, at, unit, category, priority in changes:
-        replayer.alert(unit=unit, category=category, priority=priority, action=action, level=level, at=at)
+    changes = session.execute(select(AlertLog.action, AlertLog.to_level, AlertLog.at, AlertLog.seq, Alert.kind,
+                                     Alert.ref, Alert.unit, Alert.category, Alert.priority)
+                              .join(Alert, Alert.id == AlertLog.alert_id))
+    for action, level, at, seq, kind, ref, unit, category, priority in changes:
+        held = [d for s, d in dispatches.get(ref, ()) if s < seq] if kind == "incident" else []
+        replayer.alert(unit=unit, category=category, priority=priority, action=action, level=level, at=at,
+                       department=held[-1] if held else None)
     return replayer
 
 

@@ -33,6 +33,8 @@ or raises `LifecycleError` naming the event field to blame (the API's 422).
 | patrol   | anomaly names its incident in details.anomalies: the source's    | -                     |
 |          |   attributes.incident_ref (it reports that incident itself), else|                       |
 |          |   "<patrol ref>-A<n>", which the dashboard opens (actions/patrols)|                      |
+| incident | dispatched: details.dispatches += {department, at}; arrived /  | -                     |
+|          |   resolved / closed fill the latest one (domain.departments)     |                       |
 | incident | reported with attributes.patrol_ref: details.patrol_ref; the     | -                     |
 |          |   dashboard's own report of an anomaly: details.opened_by        |                       |
 
@@ -50,6 +52,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from dashboard.domain.departments import record_dispatch, record_progress
 from dashboard.domain.events import MEDIATION_CHANNELS, EventIn
 
 INCIDENT_FLOW = ("reported", "dispatched", "acknowledged", "arrived", "resolved", "closed")
@@ -230,6 +233,10 @@ def _apply_incident(state: ItemState, event: EventIn) -> None:
         raise LifecycleError("type", f"incident {state.ref} is already {state.status}; {event.type!r} cannot follow")
     state.status = event.type
     state.stages.setdefault(event.type, at)
+    if event.type == "dispatched":
+        record_dispatch(state.details, event.attributes.get("department"), at)
+    else:
+        record_progress(state.details, event.type, at)
 
 
 # --- patrol ---------------------------------------------------------------

@@ -33,8 +33,8 @@ _UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 _CATEGORY_RE = re.compile(r"[a-z][a-z0-9_]*")
 _KEY_ORDER = (*STAGES, "start_level")
 _TOP_KEYS = ("sweep_interval", "escalate_after", "ack_timeout", "amber_at",
-             "incident", "mediation", "patrol", "surge", "event_time")
-_OPTIONAL_KEYS = ("amber_at", "event_time")
+             "incident", "mediation", "patrol", "surge", "event_time", "scorecard")
+_OPTIONAL_KEYS = ("amber_at", "event_time", "scorecard")
 _SECTIONS = {  # name: (allowed keys, required keys)
     "incident": (("default", "priority", "category"), ("default",)),
     "mediation": (("default", "channel"), ("default",)),
@@ -110,6 +110,34 @@ class StageBudget:
         return _budget(_Ctx(source), data, (), BUDGET_KEYS, complete=True)
 
 
+@dataclass(frozen=True)
+class Scorecard:
+    """The department scorecard's score (0-100): the on-time rates, weighted (a rate not
+    measured yet gives its weight to the other), minus points per percent of dispatches
+    escalated or reopened; no score below `min_dispatched` dispatches."""
+
+    arrive_weight: float = 40.0
+    resolve_weight: float = 60.0
+    escalation_penalty: float = 0.5
+    reopen_penalty: float = 0.5
+    min_dispatched: int = 5
+
+    def score(self, *, dispatched: int, arrive_rate: float | None, resolve_rate: float | None,
+              escalations: int, reopened: int) -> float | None:
+        parts = [(w, r) for w, r in ((self.arrive_weight, arrive_rate), (self.resolve_weight, resolve_rate))
+                 if r is not None and w > 0]
+        if dispatched < self.min_dispatched or not parts:
+            return None
+        points = 100 * sum(w * r for w, r in parts) / sum(w for w, _ in parts)
+        points -= 100 * (self.escalation_penalty * escalations + self.reopen_penalty * reopened) / dispatched
+        return round(min(100.0, max(0.0, points)), 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"weights": {"arrive_on_time": self.arrive_weight, "resolve_on_time": self.resolve_weight},
+                "penalties": {"escalation": self.escalation_penalty, "reopened": self.reopen_penalty},
+                "min_dispatched": self.min_dispatched}
+
+
 @dataclass(frozen=True, kw_only=True)
 class Policy:
     """The whole policy. Freeze an item's budget when it opens: edits then affect new items."""
@@ -130,6 +158,7 @@ class Policy:
     # An event that says it happened earlier or later than this around now is refused.
     event_past: timedelta = DEFAULT_EVENT_PAST
     event_future: timedelta = DEFAULT_EVENT_FUTURE
+    scorecard: Scorecard = field(default_factory=Scorecard)
 
     def implausible_time(self, occurred_at: datetime, now: datetime) -> str | None:
         """Why `occurred_at` cannot be a real event's time seen at `now`, or None."""
@@ -175,6 +204,7 @@ class Policy:
             "patrol": {"checkpoint_grace": format_duration(self.checkpoint_grace)},
             "surge": {"window": format_duration(self.surge_window), "count": self.surge_count},
             "event_time": {"past": format_duration(self.event_past), "future": format_duration(self.event_future)},
+            "scorecard": self.scorecard.to_dict(),
         }
 
     @classmethod
@@ -293,7 +323,36 @@ def _policy(ctx: _Ctx, data: Any) -> Policy:
         amber_fraction=_fraction(ctx, top.get("amber_at", 0.25), ("amber_at",)),
         event_past=_window_duration(ctx, event_time.get("past", "365d"), ("event_time", "past")),
         event_future=_window_duration(ctx, event_time.get("future", "1d"), ("event_time", "future")),
+        scorecard=_scorecard(ctx, top["scorecard"]) if "scorecard" in top else Scorecard(),
     )
+
+
+def _scorecard(ctx: _Ctx, value: Any) -> Scorecard:
+    path: KeyPath = ("scorecard",)
+    data = _mapping(ctx, value, path, ("weights", "penalties", "min_dispatched"))
+    default = Scorecard()
+    weights = _mapping(ctx, data.get("weights", {}), (*path, "weights"), ("arrive_on_time", "resolve_on_time"))
+    penalties = _mapping(ctx, data.get("penalties", {}), (*path, "penalties"), ("escalation", "reopened"))
+    card = Scorecard(
+        arrive_weight=_points(ctx, weights.get("arrive_on_time", default.arrive_weight),
+                              (*path, "weights", "arrive_on_time")),
+        resolve_weight=_points(ctx, weights.get("resolve_on_time", default.resolve_weight),
+                               (*path, "weights", "resolve_on_time")),
+        escalation_penalty=_points(ctx, penalties.get("escalation", default.escalation_penalty),
+                                   (*path, "penalties", "escalation")),
+        reopen_penalty=_points(ctx, penalties.get("reopened", default.reopen_penalty),
+                               (*path, "penalties", "reopened")),
+        min_dispatched=_positive_int(ctx, data.get("min_dispatched", default.min_dispatched),
+                                     (*path, "min_dispatched")))
+    if card.arrive_weight + card.resolve_weight <= 0:
+        ctx.fail((*path, "weights"), "at least one weight must be above zero")
+    return card
+
+
+def _points(ctx: _Ctx, value: Any, path: KeyPath) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
+        ctx.fail(path, f"{_show(value)} is not a number from 0 to 100")
+    return float(value)
 
 
 def _mapping(ctx: _Ctx, value: Any, path: KeyPath, allowed: Collection[str] | None,

@@ -16,6 +16,9 @@ so late and out-of-order events simply add to the bucket they belong to.
 | mediation | channel, measure                             | n                   | accepted/agreed/failed/...  |
 | patrol    | -                                            | reached, late       | checkpoints (state diff)    |
 | alert     | category, priority, action, level            | n                   | every alert change          |
+| department| department, measure, bin                     | n, on_time          | dispatches, their clocks,   |
+|           |   measure: dispatched | arrive | resolve |    |                     |   reopens and escalations   |
+|           |   reopened | escalated; bin: latency_bin     |                     |   (domain.departments)      |
 
 Definitions (the panels document the same):
 - A stage (acknowledge / arrive / resolve) is measured once per clock, when
@@ -26,6 +29,10 @@ Definitions (the panels document the same):
   second is a new measurement, dated by the reopen: two resolves, one
   incident. The reopen itself counts in `reopened` on its own day.
 - Stages not met yet are not in the rates (overdue ones show as alerts).
+- A department is measured per dispatch, on its own clocks (from the
+  dispatch, domain.departments), dated by the dispatch day; a reopen or an
+  escalation counts against the department of the dispatch in force then,
+  on the day it happened. Dispatches naming no department are not counted.
 - Checkpoint coverage follows the item state: a late upload of an earlier
   reach moves the checkpoint to its earlier day (the diff retracts the old).
 """
@@ -36,6 +43,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Protocol
+
+from dashboard.domain.departments import dispatch_clocks
 
 CST = timezone(timedelta(hours=8))
 STAGES = ("acknowledge", "arrive", "resolve")
@@ -54,6 +63,7 @@ VALUES: dict[str, tuple[str, ...]] = {
     "mediation": ("n",),
     "patrol": ("reached", "late"),
     "alert": ("n",),
+    "department": ("n", "on_time"),
 }
 
 Key = tuple
@@ -271,6 +281,43 @@ def _incident_facts(facts: Facts, event: EventLike, before: Mapping, after: Mapp
         add(facts, ("stage", unit, day, category, priority, stage, budget), (1, int(met <= due)))
         add(facts, ("latency", unit, day, category, priority, stage,
                     latency_bin((met - start).total_seconds())), (1,))
+    _department_facts(facts, unit, before, after)
+
+
+def _dispatches(state: Mapping) -> list:
+    return list((state.get("details") or {}).get("dispatches") or ())
+
+
+def _department_facts(facts: Facts, unit: str, before: Mapping, after: Mapping) -> None:
+    old, new = _dispatches(before), _dispatches(after)
+    budget = after.get("budget") or {}
+    for i, dispatch in enumerate(new):
+        department = dispatch.get("department")
+        if not department:
+            continue
+        if i >= len(old):
+            add(facts, ("department", unit, local_day(parse_time(dispatch["at"])), department, "dispatched", 0), (1, 0))
+        was = dispatch_clocks(old[i], budget) if i < len(old) else {}
+        for stage, clock in dispatch_clocks(dispatch, budget).items():
+            if not clock["met"] or (was.get(stage) or {}).get("met"):
+                continue
+            start, met, due = parse_time(clock["start"]), parse_time(clock["met"]), parse_time(clock["due"])
+            add(facts, ("department", unit, local_day(start), department, stage,
+                        latency_bin((met - start).total_seconds())), (1, int(met <= due)))
+    if new and new[-1].get("department") and _reopens(after) > _reopens(before):
+        at = parse_time(after["details"]["reopened_at"])
+        add(facts, ("department", unit, local_day(at), new[-1]["department"], "reopened", 0), (1, 0))
+
+
+def department_of(state: Mapping) -> str | None:
+    """The department of the dispatch in force (None: not dispatched, or to no named department)."""
+    dispatches = _dispatches(state)
+    return dispatches[-1].get("department") if dispatches else None
+
+
+def escalation_facts(*, unit: str, department: str | None, at: datetime) -> Facts:
+    """An alert about an item escalated while `department` held it."""
+    return {("department", unit, local_day(at), department, "escalated", 0): (1, 0)} if department else {}
 
 
 def _reopens(state: Mapping) -> int:

@@ -160,6 +160,23 @@ class TrendAlert(SQLModel, table=True):
     n: int = 0
 
 
+class TrendDepartment(SQLModel, table=True):
+    """The department scorecard: per department, dispatches, its own arrive / resolve clocks
+    (a latency histogram: one row per bin, with how many of them were on time), reopens and
+    escalations (bin 0)."""
+
+    __tablename__ = "trend_department"
+    __table_args__ = (_NO_ROWID,)
+    unit: str = _key(max_length=64)
+    period: str = _key(max_length=1)
+    bucket: date = _key()
+    department: str = _key(max_length=64)
+    measure: str = _key(max_length=16)   # dispatched | arrive | resolve | reopened | escalated
+    bin: int = _key()
+    n: int = 0
+    on_time: int = 0
+
+
 # The unique key of each table (what an upsert conflicts on) and its counts.
 # problem and patrol have surrogate ids (their scope columns may be NULL) and a unique index.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -171,9 +188,11 @@ KEYS: dict[str, tuple[str, ...]] = {
     "mediation": ("unit", "period", "bucket", "channel", "measure"),
     "patrol": ("unit", "day"),
     "alert": ("unit", "period", "bucket", "category", "priority", "action", "level"),
+    "department": ("unit", "period", "bucket", "department", "measure", "bin"),
 }
 MODELS = {"incident": TrendIncident, "hour": TrendHour, "stage": TrendStage, "latency": TrendLatency,
-          "problem": TrendProblem, "mediation": TrendMediation, "patrol": TrendPatrol, "alert": TrendAlert}
+          "problem": TrendProblem, "mediation": TrendMediation, "patrol": TrendPatrol, "alert": TrendAlert,
+          "department": TrendDepartment}
 Index("uq_trend_problem_key", *[TrendProblem.__table__.c[c] for c in KEYS["problem"]], unique=True)
 Index("uq_trend_patrol_key", *[TrendPatrol.__table__.c[c] for c in KEYS["patrol"]], unique=True)
 
@@ -238,10 +257,10 @@ def expand(facts: Facts, tree: UnitTree, rows: Rows | None = None) -> Rows:
             for period, bucket in _buckets(day):
                 for p in {priority, ALL_PRIORITIES}:
                     _add(rows, "problem", (place, period, bucket, category, p, aspect), values)
-        elif table == "mediation":
+        elif table in ("mediation", "department"):
             for code, _level in _lineage(tree, unit, table):
                 for period, bucket in _buckets(day):
-                    _add(rows, "mediation", (code, period, bucket, *dims), values)
+                    _add(rows, table, (code, period, bucket, *dims), values)
         else:
             _expand_cube(rows, tree, table, unit, day, dims, values)
     return rows

@@ -42,10 +42,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "problems": ("place", "total", "kinds", "aspects", "rank", "category", "aspect", "n"),
     "mediation": ("channel", "measure", "n"),
     "patrol": ("day", "covered_grids", "total_grids", "coverage", "checkpoints", "late_checkpoints"),
+    # the department scorecard (dashboard.store.scorecard)
+    "departments": ("department", "dispatched", "arrive_n", "arrive_on_time", "arrive_rate", "resolve_n",
+                    "resolve_on_time", "resolve_rate", "overdue_now", "escalations", "reopened",
+                    "arrive_p50_min", "resolve_p50_min", "score"),
 }
 PANELS = tuple(COLUMNS)
-# Panels the category / priority filters apply to (mediations and patrols have neither).
-FILTERED = frozenset(PANELS) - {"mediation", "patrol"}
+# Panels the category / priority filters apply to (mediations, patrols and departments have neither).
+FILTERED = frozenset(PANELS) - {"mediation", "patrol", "departments"}
 
 
 @dataclass(frozen=True)
@@ -439,25 +443,38 @@ ANSWERS: dict[str, Callable[..., Panel]] = {
 }
 
 
-def answer(engine: Engine, name: str, *, tree: UnitTree, q: TrendQuery, policy=None) -> Panel:
+def answer(engine: Engine, name: str, *, tree: UnitTree, q: TrendQuery, policy=None, now=None) -> Panel:
     """One panel. Rollups keep nothing below community level but what a community's
-    per-grid breakdown needs: a grid's own panels come from its (few) raw events."""
+    per-grid breakdown needs: a grid's own panels come from its (few) raw events.
+    `now` (default: the time) only matters to the scorecard's "overdue now"."""
     if tree.nodes[q.unit].level == "grid":
         from dashboard.store.trends_raw import raw_answer
 
-        return raw_answer(engine, name, tree=tree, q=q, policy=policy)
+        return raw_answer(engine, name, tree=tree, q=q, policy=policy, now=now)
+    if name == "departments":
+        from dashboard.store.scorecard import departments_panel
+
+        return departments_panel(engine, tree=tree, q=q, policy=policy, now=now)
     return ANSWERS[name](engine, tree=tree, q=q)
 
 
 # --- names ----------------------------------------------------------------------------------------
 
-_NAMED = {"unit": "unit_name", "place": "place_name", "category": "category_name", "channel": "channel_name"}
+_NAMED = {"unit": "unit_name", "place": "place_name", "category": "category_name", "channel": "channel_name",
+          "department": "department_name"}
 
 
-def label_rows(panel: Panel, tree: UnitTree, lang: str) -> tuple[list[str], list[dict]]:
-    """Columns and rows with a `<code>_name` column after each unit / category / channel code."""
+def label_rows(panel: Panel, tree: UnitTree, lang: str,
+               departments: dict | None = None) -> tuple[list[str], list[dict]]:
+    """Columns and rows with a `<code>_name` column after each unit / category / channel /
+    department code (`departments`: code -> DepartmentSpec; default: the bundled list)."""
     zh = lang == "zh"
+    if departments is None:
+        from dashboard.domain.departments import DEFAULT_DEPARTMENTS
+
+        departments = {d.code: d for d in DEFAULT_DEPARTMENTS}
     names = {k: (v[0] if zh else v[1]) for k, v in {**INCIDENT_CATEGORIES, **MEDIATION_CHANNELS}.items()}
+    names.update({code: (d.name if zh else d.name_en) for code, d in departments.items()})
 
     def unit_name(code: str) -> str:
         node = tree.nodes.get(code)
@@ -475,7 +492,7 @@ def label_rows(panel: Panel, tree: UnitTree, lang: str) -> tuple[list[str], list
             out[column] = row.get(column)
             if column in ("unit", "place"):
                 out[_NAMED[column]] = unit_name(row[column])
-            elif column in ("category", "channel"):
+            elif column in ("category", "channel", "department"):
                 out[_NAMED[column]] = names.get(row[column], row[column])
         rows.append(out)
     return columns, rows

@@ -352,5 +352,10 @@ RAW = {"units": raw_units, "volume": raw_volume, "ontime": raw_ontime, "latency"
        "mediation": raw_mediation, "patrol": raw_patrol}
 
 
-def raw_answer(engine: Engine, name: str, *, tree: UnitTree, q: TrendQuery, policy: Policy | None = None) -> Panel:
+def raw_answer(engine: Engine, name: str, *, tree: UnitTree, q: TrendQuery, policy: Policy | None = None,
+               now: datetime | None = None) -> Panel:
+    if name == "departments":
+        from dashboard.store.scorecard_raw import raw_departments
+
+        return raw_departments(engine, tree=tree, q=q, policy=policy, now=now)
     return RAW[name](engine, tree=tree, q=q, policy=policy)

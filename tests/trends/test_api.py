@@ -62,7 +62,7 @@ def test_unknown_panel_is_404(api):
 def test_index_lists_the_panels_and_the_head(api):
     body = get(api, "/api/v1/trends").get_json()
     assert set(body["panels"]) == {"units", "volume", "ontime", "latency", "escalations", "heatmap", "problems",
-                                   "mediation", "patrol"}
+                                   "mediation", "patrol", "departments"}
     assert body["head"] >= 3 and body["unit"] == "tongliang"
 
 

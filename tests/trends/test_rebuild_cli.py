@@ -38,10 +38,17 @@ def test_rebuild_restores_what_ingest_wrote(monkeypatch, tmp_path):
         {"id": "r1", "source": "t", "kind": "incident", "type": "reported", "ref": "R-1", "unit": GRID,
          "occurred_at": "2026-03-02T08:00:00+08:00", "category": "parking", "priority": 2, "title": "a"},
         {"id": "r2", "source": "t", "kind": "incident", "type": "acknowledged", "ref": "R-1", "unit": GRID,
-         "occurred_at": "2026-03-02T08:05:00+08:00"}]]
+         "occurred_at": "2026-03-02T08:05:00+08:00"},
+        {"id": "r3", "source": "t", "kind": "incident", "type": "dispatched", "ref": "R-2", "unit": GRID,
+         "occurred_at": "2026-03-02T08:10:00+08:00", "attributes": {"department": "urban_management"}},
+        {"id": "r4", "source": "t", "kind": "incident", "type": "arrived", "ref": "R-2", "unit": GRID,
+         "occurred_at": "2026-03-02T08:40:00+08:00"}]]
+    events.insert(2, EventIn.model_validate(
+        {"id": "r0", "source": "t", "kind": "incident", "type": "reported", "ref": "R-2", "unit": GRID,
+         "occurred_at": "2026-03-02T08:00:00+08:00", "category": "sanitation", "priority": 2, "title": "b"}))
     do_ingest_events(svc, events)
     written = rows_per_table(engine)
-    assert written["incident"] > 0 and written["stage"] > 0
+    assert written["incident"] > 0 and written["stage"] > 0 and written["department"] > 0
     with Session(engine) as session:
         rollups.clear(session)
         session.commit()

@@ -78,6 +78,9 @@ def test_generated_month_rollups_equal_raw(app_factory, sqlite_url):
     q = TrendQuery(unit="tongliang", window=windows[0])
     assert sum(r["reported"] for r in answer(svc.engine, "units", tree=svc.tree, q=q).rows) > 800
     assert sum(r["n"] for r in answer(svc.engine, "escalations", tree=svc.tree, q=q).rows) > 100
+    departments = answer(svc.engine, "departments", tree=svc.tree, q=q).rows
+    assert sum(r["dispatched"] for r in departments) > 300 and sum(r["escalations"] for r in departments) > 5
+    assert sum(r["reopened"] for r in departments) > 2 and sum(r["resolve_n"] for r in departments) > 300
     direct = rollup_rows(svc.engine)
     rebuild_rollups(svc)
     assert rollup_rows(svc.engine) == direct

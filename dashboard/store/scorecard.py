@@ -1,0 +1,114 @@
+"""The department scorecard (部门考核): per functional department, within a unit's
+subtree and a window, how it did on its own clocks (domain.departments).
+
+| column            | meaning                                                              |
+| dispatched        | dispatches to the department, dated by the dispatch day              |
+| arrive_n, _on_time| its arrive clocks met (from dispatches in the window), on time       |
+| arrive_rate       | on time / met                                                        |
+| resolve_*         | the same for its resolve clocks                                      |
+| overdue_now       | open incidents held by it now whose clock ran out (whatever window)  |
+| escalations       | alerts about its incidents escalated a level, in the window          |
+| reopened          | its incidents reopened in the window                                 |
+| *_p50_min         | median minutes from dispatch to arrival / resolution (bin upper edge)|
+| score             | the policy's `scorecard` formula (dashboard.domain.policy.Scorecard) |
+
+Counts come from the `trend_department` rollup (month rows for whole months,
+day rows for the rest, or a month's row minus its days outside the window); `overdue_now` from the open items. Rows are ranked by
+score (no score last), then by the department list's order.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from dashboard.domain.departments import DEFAULT_DEPARTMENTS, overdue_stage
+from dashboard.domain.policy import Policy, Scorecard
+from dashboard.domain.trends import percentile
+from dashboard.domain.unit_tree import UnitTree
+from dashboard.store.models import Item
+from dashboard.store.rollups import TABLES
+from dashboard.store.trends import COLUMNS, Panel, TrendQuery, rate, signed_parts, summed
+
+Counts = Mapping[tuple[str, str, int], list[int]]   # (department, measure, bin) -> [n, on_time]
+
+
+def departments_panel(engine: Engine, *, tree: UnitTree, q: TrendQuery, policy: Policy | None = None,
+                      now: datetime | None = None) -> Panel:
+    t = TABLES["department"]
+    counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    # A window ending today reads this month's month rows minus the days still to come (signed_parts):
+    # day rows hold a histogram bin per department and day, several times the month rows (bench/trends.py).
+    for period, lo, hi, sign in signed_parts(q.window):
+        for key, (n, on_time) in summed(engine, "department", where=[t.c.unit == q.unit], counts=["n", "on_time"],
+                                        group=["department", "measure", "bin"], parts=[(period, lo, hi)]).items():
+            counts[key][0] += sign * n
+            counts[key][1] += sign * on_time
+    overdue = overdue_counts(engine, tree=tree, unit=q.unit, now=now)
+    return Panel("departments", list(COLUMNS["departments"]), scorecard_rows(counts, overdue, policy))
+
+
+def overdue_cases(engine: Engine, *, tree: UnitTree, unit: str, now: datetime | None = None) -> list[dict]:
+    """Open incidents in `unit`'s subtree whose department's clock has run out, most overdue first:
+    {"department", "ref", "title", "stage", "opened_at"}."""
+    now = now or datetime.now(timezone.utc)
+    scope = getattr(Item, tree.nodes[unit].level)
+    stmt = select(Item.ref, Item.title, Item.opened_at, Item.state).where(
+        Item.kind == "incident", Item.is_open.is_(True), scope == unit)
+    found = []
+    with engine.connect() as conn:
+        for ref, title, opened_at, state in conn.execute(stmt):
+            state = state or {}
+            details = state.get("details") or {}
+            stage = overdue_stage(details, state.get("budget") or {}, now)
+            department = (details.get("dispatches") or [{}])[-1].get("department")
+            if stage and department:
+                found.append({"department": department, "ref": ref, "title": title, "stage": stage,
+                              "opened_at": opened_at})
+    return sorted(found, key=lambda c: (c["opened_at"], c["ref"]))
+
+
+def overdue_counts(engine: Engine, *, tree: UnitTree, unit: str, now: datetime | None = None) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for case in overdue_cases(engine, tree=tree, unit=unit, now=now):
+        counts[case["department"]] += 1
+    return dict(counts)
+
+
+def scorecard_rows(counts: Counts, overdue: Mapping[str, int], policy: Policy | None,
+                   order: tuple[str, ...] | None = None) -> list[dict]:
+    """The panel's rows from rollup (or raw) counts; shared by both answers."""
+    card = policy.scorecard if policy is not None else Scorecard()
+    per: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for (department, measure, bin_), (n, on_time) in counts.items():
+        if n:
+            per[department][measure].append((bin_, n, on_time))
+    rows = []
+    for department in set(per) | {d for d, n in overdue.items() if n}:
+        m = per.get(department, {})
+        total = {k: sum(n for _, n, _ in m.get(k, ())) for k in ("dispatched", "arrive", "resolve",
+                                                                  "escalated", "reopened")}
+        on_time = {k: sum(o for _, _, o in m.get(k, ())) for k in ("arrive", "resolve")}
+        row = {"department": department, "dispatched": total["dispatched"],
+               "arrive_n": total["arrive"], "arrive_on_time": on_time["arrive"],
+               "arrive_rate": rate(on_time["arrive"], total["arrive"]),
+               "resolve_n": total["resolve"], "resolve_on_time": on_time["resolve"],
+               "resolve_rate": rate(on_time["resolve"], total["resolve"]),
+               "overdue_now": overdue.get(department, 0), "escalations": total["escalated"],
+               "reopened": total["reopened"],
+               "arrive_p50_min": percentile([(b, n) for b, n, _ in m.get("arrive", ())], 0.5),
+               "resolve_p50_min": percentile([(b, n) for b, n, _ in m.get("resolve", ())], 0.5)}
+        row["score"] = card.score(dispatched=row["dispatched"], arrive_rate=row["arrive_rate"],
+                                  resolve_rate=row["resolve_rate"], escalations=row["escalations"],
+                                  reopened=row["reopened"])
+        rows.append(row)
+    rank = _department_order(order)
+    return sorted(rows, key=lambda r: (r["score"] is None, -(r["score"] or 0), rank(r["department"])))
+
+
+def _department_order(order: tuple[str, ...] | None):
+    codes = order or tuple(d.code for d in DEFAULT_DEPARTMENTS)
+    return lambda code: (codes.index(code), "") if code in codes else (len(codes), code)
