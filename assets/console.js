@@ -11,6 +11,7 @@
   var LEVEL_ORDER = {district: 0, street: 1, community: 2};
   var NOTIFY_WITHIN_MS = 5 * 60 * 1000;   // a replayed alert older than this is not announced again
   var NEW_ACTIONS = {raised: true, escalated: true, rearmed: true};
+  var GROUP_ROWS = 8;   // rows a group shows until it is expanded: every group stays in view
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -47,6 +48,7 @@
     this.selected = new Set();
     this.rows = new Map();      // alert id -> <tr>, kept while the alert is shown (typed notes survive redraws)
     this.groups = new Map();    // group key -> <section>
+    this.expanded = new Set();  // group keys showing all their rows
     this.filter = "pending";
     this.groupBy = "level";
     this.sortBy = "overdue";
@@ -175,8 +177,11 @@
       self.groups.set(g.key, section);
       shownGroups.add(g.key);
       self.fillHeader(section, g);
+      section.alertIds = g.alerts.map(function (a) { return a.id; });
       var body = section.querySelector("tbody");
-      g.alerts.forEach(function (a, i) {
+      var shown = self.expanded.has(g.key) ? g.alerts : g.alerts.slice(0, GROUP_ROWS);
+      self.fillFooter(section, g, shown.length);
+      shown.forEach(function (a, i) {
         var tr = self.rows.get(a.id);
         if (!tr || Number(tr.dataset.seq) !== a.seq) {
           var fresh = self.row(a);
@@ -191,7 +196,7 @@
         tr.querySelector(".console-select").checked = self.selected.has(a.id);
         if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] || null);
       });
-      while (body.children.length > g.alerts.length) body.lastChild.remove();
+      while (body.children.length > shown.length) body.lastChild.remove();
       if (container.children[index] !== section) container.insertBefore(section, container.children[index] || null);
     });
     this.groups.forEach(function (section, key) {
@@ -200,10 +205,31 @@
     this.rows.forEach(function (tr, id) {
       if (!shownIds.has(id)) { tr.remove(); self.rows.delete(id); }
     });
-    this.selected.forEach(function (id) { if (!shownIds.has(id)) self.selected.delete(id); });
+    var inGroups = new Set();
+    groups.forEach(function (g) { g.alerts.forEach(function (a) { inGroups.add(a.id); }); });
+    this.selected.forEach(function (id) { if (!inGroups.has(id)) self.selected.delete(id); });
     this.$("console-empty").hidden = groups.length > 0;
+    this.summary(groups);
     this.updateSelection();
     this.tick();
+  };
+
+  // The groups at a glance: a chip per group (label, count); a click brings the group into view.
+  Console.prototype.summary = function (groups) {
+    var self = this, nav = this.$("console-summary");
+    nav.textContent = "";
+    groups.forEach(function (g) {
+      var chip = el("button", "console-chip" + (g.alerts.some(pending) ? " has-pending" : ""));
+      chip.type = "button";
+      chip.dataset.group = g.key;
+      chip.appendChild(el("span", "console-chip-label", g.label));
+      chip.appendChild(el("span", "console-chip-count", g.alerts.length));
+      chip.addEventListener("click", function () {
+        var section = self.groups.get(g.key);
+        if (section) section.scrollIntoView({block: "start", behavior: "smooth"});
+      });
+      nav.appendChild(chip);
+    });
   };
 
   Console.prototype.section = function (g) {
@@ -214,8 +240,8 @@
     box.type = "checkbox";
     box.title = this.t("Select the group");
     box.addEventListener("change", function () {
-      section.querySelectorAll("tr[data-alert]").forEach(function (tr) {
-        if (box.checked) self.selected.add(Number(tr.dataset.alert)); else self.selected.delete(Number(tr.dataset.alert));
+      (section.alertIds || []).forEach(function (id) {
+        if (box.checked) self.selected.add(id); else self.selected.delete(id);
       });
       self.render();
     });
@@ -235,7 +261,20 @@
     table.appendChild(thead);
     table.appendChild(el("tbody"));
     section.appendChild(table);
+    var more = el("button", "console-button console-group-more");
+    more.type = "button";
+    more.addEventListener("click", function () {
+      if (self.expanded.has(g.key)) self.expanded.delete(g.key); else self.expanded.add(g.key);
+      self.render();
+    });
+    section.appendChild(more);
     return section;
+  };
+
+  Console.prototype.fillFooter = function (section, g, shown) {
+    var more = section.querySelector(".console-group-more");
+    more.hidden = g.alerts.length <= GROUP_ROWS;
+    more.textContent = shown < g.alerts.length ? this.t("Show all") + " (" + g.alerts.length + ")" : this.t("Show fewer");
   };
 
   Console.prototype.fillHeader = function (section, g) {
@@ -307,12 +346,12 @@
     this.$("console-selected").textContent = String(n);
     this.$("console-bulk-ack").disabled = n === 0;
     this.$("console-bulk-resolve").disabled = n === 0;
+    var selected = this.selected;
     this.groups.forEach(function (section) {
-      var boxes = section.querySelectorAll(".console-select"), on = 0;
-      boxes.forEach(function (b) { if (b.checked) on += 1; });
+      var ids = section.alertIds || [], on = ids.filter(function (id) { return selected.has(id); }).length;
       var box = section.querySelector(".console-group-select");
-      box.checked = on > 0 && on === boxes.length;
-      box.indeterminate = on > 0 && on < boxes.length;
+      box.checked = on > 0 && on === ids.length;
+      box.indeterminate = on > 0 && on < ids.length;
     });
   };
 

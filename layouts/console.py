@@ -22,8 +22,8 @@ CONSOLE_TEXT = ["Alert console", "Acknowledge", "Resolve", "Note", "Pending", "A
                 "group:stage", "group:category", "group:unit", "Most overdue first", "Newest first",
                 "Acknowledge selected", "Resolve selected", "selected", "Note for the selected alerts",
                 "Enable notifications", "Notifications on", "Notifications blocked", "overdue", "left",
-                "uncategorised", "alert:raised:surge", "stage:surge", "done:", "refused:", "Select the group",
-                "Select", "New alert", "newest", "Open the case file", "Level", "Unit", "Alert", "Item", "Raised", "State"]
+                "uncategorised", "done:", "refused:", "Select the group",
+                "Select", "New alert", "newest", "Open the case file", "Show all", "Show fewer", "Level", "Unit", "Alert", "Item", "Raised", "State"]
 
 
 def layout(lang: str | None = None, **_query) -> html.Div:
@@ -79,6 +79,7 @@ def layout(lang: str | None = None, **_query) -> html.Div:
                         className="console-button console-resolve", disabled=True, type="button"),
             html.Span(id=ids.CONSOLE_MESSAGE, className="console-message", role="status"),
         ]),
+        html.Nav(id=ids.CONSOLE_SUMMARY, className="console-summary"),  # one chip per group, with its count
         html.Div(id=ids.CONSOLE_ROWS, className="console-groups"),
         html.Div(_("Nothing to handle"), id=ids.CONSOLE_EMPTY, className="console-empty", hidden=True),
     ])

@@ -110,6 +110,7 @@ def test_grouped_console_acknowledges_a_group_with_a_note(live_server, sqlite_ur
         labels = {groups.nth(i).locator(".console-group-label").text_content():
                   groups.nth(i).locator(".console-group-count").text_content() for i in range(2)}
         assert labels == {"正街社区": "4", "金龙社区": "1"}, labels
+        assert page.locator("#console-summary .console-chip").all_text_contents() == ["正街社区4", "金龙社区1"]
         page.screenshot(path=str(OUTPUT_DIR / "console-grouped-by-unit.png"))
 
         # select the whole 正街 group, write one note, acknowledge
