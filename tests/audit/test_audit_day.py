@@ -35,15 +35,15 @@ def run_cli(monkeypatch, database_url: str, minute: float, *args: str, input: st
 
 
 @pytest.fixture
-def day(day_app, sqlite_url, monkeypatch):
-    app = day_app(sqlite_url)
+def day(day_app, db_url, monkeypatch):
+    app = day_app(db_url)
     clock = app.services.clock
     ids: dict[str, int] = {}
 
-    run_cli(monkeypatch, sqlite_url, -60, "users", "add", "bachuan-staff", "--role", "staff", "--unit", STREET,
+    run_cli(monkeypatch, db_url, -60, "users", "add", "bachuan-staff", "--role", "staff", "--unit", STREET,
             input="correct horse 1\n")                                                      # 08:00
     add_users(app, {"nancheng-duty": ("duty", "nancheng")})  # not through the CLI: no audit row
-    run_cli(monkeypatch, sqlite_url, -55, "screens", "add", "--unit", STREET, "--label", "=大厅左屏")  # 08:05
+    run_cli(monkeypatch, db_url, -55, "screens", "add", "--unit", STREET, "--label", "=大厅左屏")  # 08:05
     for ref in ("A", "B", "C"):
         report(app, ref, GRID)
     report(app, "N", OTHER_GRID)
@@ -66,8 +66,8 @@ def day(day_app, sqlite_url, monkeypatch):
     assert [x["status"] for x in r.get_json()["results"]] == [200, 200, 403]
     clock.now = at(30)
     assert client.post("/logout", data={"csrf_token": headers["X-CSRFToken"]}).status_code == 302  # 09:30
-    run_cli(monkeypatch, sqlite_url, 60, "screens", "revoke", "1")                         # 10:00
-    run_cli(monkeypatch, sqlite_url, 65, "users", "change", "bachuan-staff", "--deactivate")  # 10:05
+    run_cli(monkeypatch, db_url, 60, "screens", "revoke", "1")                         # 10:00
+    run_cli(monkeypatch, db_url, 65, "users", "change", "bachuan-staff", "--deactivate")  # 10:05
     return app, ids
 
 
