@@ -153,3 +153,47 @@ def test_grouped_console_acknowledges_a_group_with_a_note(live_server, sqlite_ur
         assert opened.value.url == f"{server.url}/case/incident/{urgent['ref']}"
     finally:
         context.close()
+
+
+# Ten alerts of one community handed to the console as live messages (browser side only).
+TEN_ALERTS = """() => {
+  const c = window.alertConsole, now = Date.now();
+  for (let i = 0; i < 10; i++) c.apply({id: 900000 + i, seq: 900000 + i, state: "raised", action: "raised",
+    level: "community", unit: "bachuan-yuquan-g01", kind: "incident", ref: "FAKE-" + i, stage: "acknowledge",
+    category: "parking", title: "t" + i, raised_at: new Date(now - 60e3 + 1000 * i).toISOString(),
+    due_at: new Date(now - 1000 * (10 - i)).toISOString(), at: new Date(now - 3600e3).toISOString()});
+}"""
+
+
+def test_a_long_group_shows_eight_rows_until_expanded_and_selects_all(live_server, sqlite_url, browser, tmp_path):
+    add_users(sqlite_url, {USER: ("staff", STREET)})
+    server = live_server("console-long", database_url=sqlite_url)
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="en-US", timezone_id="UTC")
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/login?next=/alerts")
+        page.fill('input[name="name"]', USER)
+        page.fill('input[name="password"]', PASSWORD)
+        page.click('button[type="submit"]')
+        page.wait_for_url("**/alerts")
+        page.wait_for_function("() => window.alertConsole && window.alertConsole.live")
+        page.click('[data-group="unit"]')
+        page.evaluate(TEN_ALERTS)
+        group = page.locator('#console-rows .console-group[data-group="unit:bachuan-yuquan"]')
+        assert group.locator("tr[data-alert]").count() == 8
+        more = group.locator(".console-group-more")
+        assert more.text_content() == "展开全部 (10)"
+        # most overdue first: the earliest deadline (FAKE-0) heads the group
+        assert group.locator("tr[data-alert]").first.get_attribute("data-alert") == "900000"
+        group.locator(".console-group-select").check()
+        assert page.locator("#console-selected").text_content() == "10"
+        more.click()
+        assert group.locator("tr[data-alert]").count() == 10 and more.text_content() == "收起"
+        assert group.locator(".console-select:checked").count() == 10
+        page.click('[data-sort="newest"]')   # the latest raised (FAKE-9) first
+        assert group.locator("tr[data-alert]").first.get_attribute("data-alert") == "900009"
+        group.locator(".console-group-select").uncheck()
+        assert page.locator("#console-selected").text_content() == "0"
+        assert page.locator("#console-bulk-ack").is_disabled()
+    finally:
+        context.close()
