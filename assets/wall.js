@@ -154,7 +154,10 @@
     li.dataset.seq = data.seq;
     var at = Date.parse(data.occurred_at || data.at || data.received_at) || this.now();
     li.appendChild(el("span", "ticker-time", U.hhmm(at, this.cfg.tz_offset_min)));
-    li.appendChild(el("span", "ticker-type", name === "event" ? this.typeLabel(data.type) : this.t("alert:" + data.action)));
+    // A raised surge is not a missed deadline: it has its own label.
+    var surge = name === "alert" && data.action === "raised" && String(data.stage || "").split(":")[0] === "surge";
+    li.appendChild(el("span", "ticker-type", name === "event" ? this.typeLabel(data.type) :
+                      this.t(surge ? "alert:raised:surge" : "alert:" + data.action)));
     li.appendChild(el("span", "ticker-title", name === "event" ? this.subject(data) : this.alertText(data)));
     li.appendChild(el("span", "ticker-unit", this.panels.short(data.unit)));
     if (data.description) li.title = data.description;  // a property, never parsed as HTML

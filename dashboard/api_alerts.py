@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from dashboard.actions.alerts import Actor, AlertConflict, AlertForbidden, AlertNotFound, do_acknowledge_alert, do_resolve_alert
+from dashboard.actions.bulk_alerts import MAX_IDS, do_bulk_alerts
 from dashboard.api import MAX_SEQ, BadQuery, UnreadableBody, _unit_arg, api, error, read_json_body, services
 from dashboard.auth import api_auth_error, api_user
 from dashboard.services import utcnow
@@ -26,33 +27,50 @@ def get_alerts():
                     "server_time": iso(utcnow())})
 
 
-def _note() -> str | None | tuple:
+class _Refused(Exception):
+    """A request this module answers with an error (the response travels in the exception)."""
+
+    def __init__(self, response: tuple) -> None:
+        super().__init__(response)
+        self.response = response
+
+
+@api.errorhandler(_Refused)
+def _refused(exc: _Refused):
+    return exc.response
+
+
+def _caller() -> tuple[Actor, dict]:
+    """The acting user (401 without one) and the JSON object body (400 otherwise)."""
+    user = api_user()
+    if user is None:
+        raise _Refused(error(401, api_auth_error()))
     try:
         body = read_json_body(default={})
     except UnreadableBody as exc:
-        return error(400, f'{exc}; send a JSON object like {{"note": "..."}}')
+        raise _Refused(error(400, f'{exc}; send a JSON object like {{"note": "..."}}')) from None
     if not isinstance(body, dict):
-        return error(400, 'body must be a JSON object like {"note": "..."}')
+        raise _Refused(error(400, 'body must be a JSON object like {"note": "..."}'))
+    return Actor(user.name, user.unit, request.remote_addr), body
+
+
+def _note(body: dict) -> str | None:
     note = body.get("note")
     if note is not None and not isinstance(note, str):
-        return error(422, "note must be text", [{"index": 0, "field": "note", "message": "must be a string"}])
+        raise _Refused(error(422, "note must be text", [{"index": 0, "field": "note", "message": "must be a string"}]))
     if note and len(note) > MAX_NOTE:
-        return error(422, f"note too long (at most {MAX_NOTE} characters)",
-                     [{"index": 0, "field": "note", "message": f"at most {MAX_NOTE} characters"}])
+        raise _Refused(error(422, f"note too long (at most {MAX_NOTE} characters)",
+                             [{"index": 0, "field": "note", "message": f"at most {MAX_NOTE} characters"}]))
     return (note or "").strip() or None
 
 
 def _act(alert_id: int, action):
-    user = api_user()
-    if user is None:
-        return error(401, api_auth_error())
+    actor, body = _caller()
     if alert_id > MAX_SEQ:  # no stored id is this large; the database would overflow
         return error(404, f"no alert {alert_id}")
-    note = _note()
-    if isinstance(note, tuple):
-        return note
+    note = _note(body)
     try:
-        alert = action(services(), alert_id, Actor(user.name, user.unit), note)
+        alert = action(services(), alert_id, actor, note)
     except AlertNotFound as exc:
         return error(404, str(exc))
     except AlertForbidden as exc:
@@ -70,3 +88,42 @@ def post_ack(alert_id: int):
 @api.post("/alerts/<int:alert_id>/resolve")
 def post_resolve(alert_id: int):
     return _act(alert_id, do_resolve_alert)
+
+
+def _ids(body: dict) -> list[int]:
+    ids = body.get("ids")
+    if not isinstance(ids, list) or not ids:
+        raise _Refused(error(422, '"ids" must be a non-empty list of alert ids',
+                             [{"index": 0, "field": "ids", "message": "a non-empty list of whole numbers"}]))
+    if len(ids) > MAX_IDS:
+        raise _Refused(error(422, f"too many ids: {len(ids)} (at most {MAX_IDS} per request)",
+                             [{"index": 0, "field": "ids", "message": f"at most {MAX_IDS} ids"}]))
+    details, seen = [], set()
+    for index, value in enumerate(ids):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_SEQ:
+            details.append({"index": index, "field": "ids", "message": f"{value!r} is not an alert id (a whole number >= 1)"})
+        elif value in seen:
+            details.append({"index": index, "field": "ids", "message": f"{value} is listed twice"})
+        else:
+            seen.add(value)
+    if details:
+        raise _Refused(error(422, f"{len(details)} bad id(s); nothing was changed", details))
+    return ids
+
+
+def _bulk(verb: str):
+    actor, body = _caller()
+    note, ids = _note(body), _ids(body)
+    outcomes = do_bulk_alerts(services(), verb, ids, actor, note)
+    return jsonify({"results": [o.body() for o in outcomes],
+                    "alerts": [o.alert for o in outcomes if o.alert is not None]}), 200
+
+
+@api.post("/alerts/ack")
+def post_bulk_ack():
+    return _bulk("ack")
+
+
+@api.post("/alerts/resolve")
+def post_bulk_resolve():
+    return _bulk("resolve")

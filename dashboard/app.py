@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
     init_throttle(flask, redis_url=settings.redis_url)
     import dashboard.api_alerts  # noqa: F401  (adds the alert routes to the api blueprint)
     import dashboard.api_case  # noqa: F401  (the case file and the department list)
+    import dashboard.api_audit  # noqa: F401  (the audit export)
     import dashboard.api_streams  # noqa: F401  (patrol and mediation summaries)
     import dashboard.api_trends  # noqa: F401  (trend panels)
     import dashboard.api_walls  # noqa: F401  (wall snapshots and screen links)

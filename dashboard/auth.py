@@ -36,6 +36,7 @@ from dashboard.domain.unit_tree import UnitTree
 from dashboard.i18n import COOKIE as LANG_COOKIE
 from dashboard.i18n import LANGS, Translator, pick_lang
 from dashboard.store import users as user_store
+from dashboard.store.audit import record_session_event
 from dashboard.store.users import NAME_MAX, PASSWORD_MAX, User
 from dashboard.throttle import Throttled, check_failures, count_failure, known_wrong, off_loop, remember_wrong
 
@@ -304,6 +305,12 @@ def _remember_lang(response):
     return response
 
 
+def _audit(action: str, name: str) -> None:
+    """One audit row for a login, failed login or logout: who, when, from where."""
+    svc = current_app.extensions["dashboard"]
+    record_session_event(svc.engine, action=action, name=name, address=request.remote_addr, at=svc.clock())
+
+
 def _fresh_session() -> None:
     """Drop everything of the previous session (and this request's cached CSRF token)."""
     session.clear()
@@ -337,8 +344,10 @@ def login():
                 session[_SESSION_VERSION] = row.session_version
                 login_user(CurrentUser.from_row(row, session=True), remember=False)
                 log.info("login: %s (%s, %s) from %s", row.name, row.role, row.unit, request.remote_addr)
+                _audit("login", row.name)
                 return _remember_lang(redirect(next_path or "/"))
             log.info("login failed for %r from %s", form.name.data, request.remote_addr)
+            _audit("login_failed", form.name.data)
             error, status = _("Wrong user name or password."), 401
         elif "csrf_token" in form.errors:
             error, status = _("The form has expired; please try again."), 400
@@ -356,6 +365,7 @@ def logout():
     if user is not None:
         user_store.end_sessions(_engine(), user.id)  # the old cookie, wherever copied, is dead now
         log.info("logout: %s", user.name)
+        _audit("logout", user.name)
     return redirect(url_for("auth.login"))
 
 

@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from dashboard.domain.unit_tree import UnitTree
+from dashboard.store.audit import add_entry
 from dashboard.store.models import Unit
 from dashboard.store.screen_tokens import ScreenToken
 
@@ -33,20 +35,25 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue(engine: Engine, *, unit: str, label: str, now: datetime) -> tuple[ScreenToken, str]:
-    """A new token for `unit`'s walls; the plain token is returned once and never stored."""
+def issue(engine: Engine, *, unit: str, label: str, now: datetime,
+          by: tuple[str, str] = ("unknown", "")) -> tuple[ScreenToken, str]:
+    """A new token for `unit`'s walls; the plain token is returned once and never stored.
+    `by`: who and from where, for the audit trail (see dashboard.store.audit.cli_actor)."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     with Session(engine, expire_on_commit=False) as session:
         if session.get(Unit, unit) is None:
             raise ScreenError(f"unknown unit {unit!r} (see GET /api/v1/units)")
         row = ScreenToken(token_hash=hash_token(token), unit=unit, label=label[:200], created_at=now)
         session.add(row)
+        session.flush()
+        add_entry(session, action="screen_issued", actor=by[0], unit=unit, at=now, address=by[1],
+                  subject=f"screen:{row.id}", note=row.label or None)
         session.commit()
         session.refresh(row)
         return row, token
 
 
-def revoke(engine: Engine, *, token_id: int, now: datetime) -> ScreenToken:
+def revoke(engine: Engine, *, token_id: int, now: datetime, by: tuple[str, str] = ("unknown", "")) -> ScreenToken:
     with Session(engine, expire_on_commit=False) as session:
         row = session.get(ScreenToken, token_id)
         if row is None:
@@ -55,6 +62,8 @@ def revoke(engine: Engine, *, token_id: int, now: datetime) -> ScreenToken:
             raise ScreenError(f"screen token {token_id} was already revoked")
         row.revoked_at = now
         session.add(row)
+        add_entry(session, action="screen_revoked", actor=by[0], unit=row.unit, at=now, address=by[1],
+                  subject=f"screen:{row.id}", note=row.label or None)
         session.commit()
         return row
 

@@ -27,11 +27,12 @@ def screens() -> None:
 def add(unit: str, label: str, base_url: str | None) -> None:
     """Issue a token and print the wall link that carries it (shown once)."""
     from dashboard.screens import ScreenError, issue
+    from dashboard.store.audit import cli_actor
 
     base_url = base_url or cli_settings().base_url
     with cli_engine() as engine:
         try:
-            row, token = issue(engine, unit=unit, label=label, now=_now())
+            row, token = issue(engine, unit=unit, label=label, now=_now(), by=cli_actor())
         except ScreenError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"screen token {row.id} added for {row.unit}")
@@ -60,10 +61,11 @@ def list_() -> None:
 def revoke_(token_id: int) -> None:
     """Revoke token TOKEN_ID: screens using it lose the wall at their next check."""
     from dashboard.screens import ScreenError, revoke
+    from dashboard.store.audit import cli_actor
 
     with cli_engine() as engine:
         try:
-            row = revoke(engine, token_id=token_id, now=_now())
+            row = revoke(engine, token_id=token_id, now=_now(), by=cli_actor())
         except ScreenError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"screen token {row.id} ({row.unit}) revoked")

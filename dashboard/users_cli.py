@@ -33,15 +33,35 @@ def users() -> None:
 @click.option("--unit", required=True, metavar="CODE", help="Code of the user's unit (see GET /api/v1/units).")
 def add(name: str, role: str, unit: str) -> None:
     """Add user NAME; the password is read from standard input (at least 8 characters)."""
+    from dashboard.store.audit import cli_actor
     from dashboard.store.users import UserError, add_user
 
     password = _read_password()
     with cli_engine() as engine:
         try:
-            user = add_user(engine, name=name, password=password, role=role, unit=unit)
+            user = add_user(engine, name=name, password=password, role=role, unit=unit, by=cli_actor())
         except UserError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"user {user.name} added ({user.role}, {user.unit})")
+
+
+@users.command("change")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), help="The user's new role.")
+@click.option("--unit", metavar="CODE", help="The user's new unit.")
+@click.option("--deactivate/--activate", "deactivate", default=None, help="Shut the user out, or let them back in.")
+def change(name: str, role: str | None, unit: str | None, deactivate: bool | None) -> None:
+    """Change user NAME's role or unit, or deactivate them (written to the audit trail)."""
+    from dashboard.store.audit import cli_actor
+    from dashboard.store.users import UserError, change_user
+
+    with cli_engine() as engine:
+        try:
+            user = change_user(engine, name=name, role=role, unit=unit,
+                               active=None if deactivate is None else not deactivate, by=cli_actor())
+        except UserError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"user {user.name} changed ({user.role}, {user.unit}, {'active' if user.active else 'inactive'})")
 
 
 @users.command("list")

@@ -31,7 +31,7 @@ RELOAD_AT = "04:00"       # the quietest hour of a centre's day
 
 UI_TEXT = ["level:community", "level:street", "level:district", "short:community", "short:street", "short:district", "stage:acknowledge", "stage:arrive",
            "stage:resolve", "stage:checkpoint", "stage:surge", "mute", "unmute", "sound on", "sound off", "live",
-           *(f"status:{s}" for s in STATUSES), *(f"alert:{a}" for a in ALERT_ACTIONS), "connecting",
+           *(f"status:{s}" for s in STATUSES), *(f"alert:{a}" for a in ALERT_ACTIONS), "alert:raised:surge", "connecting",
            "reconnecting", "catching up", "offline", "quiet", "no messages", "last message", "s ago", "min ago",
            "no message yet", "incident", "patrol", "mediation", "more",
            "Snapshot reloaded: the gap was too long to replay",

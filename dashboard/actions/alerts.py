@@ -42,6 +42,7 @@ class AlertNotFound(Exception):
 class Actor:
     name: str
     unit: str
+    address: str | None = None   # where the request came from (the audit trail)
 
 
 SYSTEM = Actor("system", "")
@@ -70,7 +71,7 @@ def record_change(session: Session, svc: Services, seqs: SeqBlock, alert: Alert,
     session.add(alert)
     session.flush()
     session.add(AlertLog(alert_id=alert.id, seq=seq, at=now, action=action, from_level=from_level,
-                         to_level=alert.level, actor=actor.name, note=note))
+                         to_level=alert.level, actor=actor.name, note=note, address=actor.address))
     payload = alert_payload(alert, action=action, actor=actor.name, note=note)
     record_alert_change(session, svc, alert, action=action, at=now)
     session.add(Message(seq=seq, name="alert", unit=alert.unit, created_at=now, payload=payload,

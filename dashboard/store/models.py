@@ -187,6 +187,7 @@ class AlertLog(SQLModel, table=True):
     """Append-only audit: every raise, escalation, re-arm, acknowledgement and resolution."""
 
     __tablename__ = "alert_log"
+    __table_args__ = (Index("ix_alert_log_at", "at"),)  # the audit export reads time ranges
     id: Optional[int] = Field(default=None, primary_key=True)
     alert_id: int = Field(foreign_key="alert.id", index=True)
     seq: int = Field(sa_type=BigInteger)
@@ -196,3 +197,4 @@ class AlertLog(SQLModel, table=True):
     to_level: str = Field(max_length=16)
     actor: str = Field(max_length=64)         # a user name, or "system"
     note: Optional[str] = Field(default=None, max_length=1000)
+    address: Optional[str] = Field(default=None, max_length=200)  # the acting user's remote address

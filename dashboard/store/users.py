@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from dashboard.store.audit import add_entry
 from dashboard.store.models import Unit, utc_field
 
 ROLES = ("duty", "leader", "staff", "admin")
@@ -72,8 +73,10 @@ def _check_password(password: str) -> str:
     return password
 
 
-def add_user(engine: Engine, *, name: str, password: str, role: str, unit: str) -> User:
-    """Create an active user; raises UserError (duplicate name, unknown unit, bad role, short password)."""
+def add_user(engine: Engine, *, name: str, password: str, role: str, unit: str,
+             by: tuple[str, str] | None = None) -> User:
+    """Create an active user; raises UserError (duplicate name, unknown unit, bad role, short password).
+    `by`: who and from where, for the audit trail (see dashboard.store.audit.cli_actor)."""
     _check_name(name)
     if role not in ROLES:
         raise UserError(f"unknown role {role!r}: expected one of {', '.join(ROLES)}")
@@ -85,12 +88,44 @@ def add_user(engine: Engine, *, name: str, password: str, role: str, unit: str) 
             raise UserError(f"a user named {name!r} already exists")
         user = User(name=name, password_hash=generate_password_hash(password), role=role, unit=unit)
         session.add(user)
+        if by is not None:
+            add_entry(session, action="user_added", actor=by[0], unit=unit, at=_utcnow(), address=by[1],
+                      subject=f"user:{name}", note=f"role={role} unit={unit}")
         try:
             session.commit()
         except IntegrityError:  # a concurrent add of the same name
             session.rollback()
             raise UserError(f"a user named {name!r} already exists") from None
         session.refresh(user)
+        return user
+
+
+def change_user(engine: Engine, *, name: str, role: str | None = None, unit: str | None = None,
+                active: bool | None = None, by: tuple[str, str]) -> User:
+    """Change a user's role, unit or active flag; one audit row says what changed
+    (`user_deactivated` when that is the change, else `user_changed`)."""
+    if role is not None and role not in ROLES:
+        raise UserError(f"unknown role {role!r}: expected one of {', '.join(ROLES)}")
+    with Session(engine, expire_on_commit=False) as session:
+        user = session.exec(select(User).where(User.name == name)).first()
+        if user is None:
+            raise UserError(f"no user named {name!r}")
+        if unit is not None and session.get(Unit, unit) is None:
+            raise UserError(f"unknown unit {unit!r} (see GET /api/v1/units)")
+        changes = [f"{field}: {getattr(user, field)} -> {value}" for field, value in
+                   (("role", role), ("unit", unit), ("active", active))
+                   if value is not None and getattr(user, field) != value]
+        if not changes:
+            raise UserError("nothing to change (give --role, --unit, --deactivate or --activate)")
+        old_unit = user.unit
+        for field, value in (("role", role), ("unit", unit), ("active", active)):
+            if value is not None:
+                setattr(user, field, value)
+        session.add(user)
+        action = "user_deactivated" if active is False and len(changes) == 1 else "user_changed"
+        add_entry(session, action=action, actor=by[0], unit=old_unit, at=_utcnow(), address=by[1],
+                  subject=f"user:{name}", note="; ".join(changes))
+        session.commit()
         return user
 
 
