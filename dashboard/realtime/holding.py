@@ -103,7 +103,7 @@ class HoldingManager(socketio.Manager):
             if floor[1] < now:
                 del self._floors[sid]
                 continue
-            fresh = _above(event, data, floor[0])
+            fresh = above(event, data, floor[0])
             if fresh is data:
                 continue
             skipped.append(sid)
@@ -125,7 +125,7 @@ class HoldingManager(socketio.Manager):
                     seen.update(keep)
 
 
-def _above(event: str, data: Any, floor: int) -> Any:
+def above(event: str, data: Any, floor: int) -> Any:
     """`data` itself when all of it is above `floor`; a trimmed batch; or None."""
     if event == "batch" and isinstance(data, dict):
         messages = data.get("messages", [])

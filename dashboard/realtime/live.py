@@ -1,16 +1,51 @@
-"""The `/live` Socket.IO namespace: rooms per unit, resume by seq.
+"""The `/live` Socket.IO namespace: rooms per unit, resume by seq, in order.
 
-connect  auth {"unit": CODE, "batch": bool?, "resume": bool?}
-                                              → joins the unit's room, gets `hello`;
-                                                with "resume": true, live messages wait
-                                                for the client's `resume` (walls, console)
-resume   {"after": SEQ}                       → every missed message in order, then live;
-                                                the ack says how many and the head seq
+Client → server
+  connect  auth {"unit": CODE, "screen": TOKEN?, "batch": bool?, "resume": bool?}
+           Refused (with the reason as the connect error) for an unknown unit or
+           without access. Otherwise the client joins the room of its unit (which
+           gets every message of the unit and of all units below it) and is sent:
+  hello    {"unit", "server_time" (RFC 3339, ms, "Z"), "head", "batch"}
+           `head` is the highest seq stored when the client joined.
+  resume   {"after": SEQ} with an ack. The server sends, in seq order, every
+           message of the subtree with seq > SEQ, then continues live. The ack is
+           {"replayed": n, "head": seq covered}, or {"error": why} for a SEQ that
+           is not a whole number >= 0, or {"replayed": 0, "head", "resync": true}.
+  resync   {"head", "reason"}: sent instead of a replay when more than
+           REPLAY_LIMIT messages were missed; the client reloads its snapshot
+           (GET /api/v1/walls/<unit>) and resumes after that snapshot's head.
 
-Live messages for a client are held while its resume is replayed (from the
-connect on, for clients that say they will resume; they flow anyway after a
-short grace), so a replay is never overtaken by newer live messages, and a
-plain client is not sent again what it already got live (see holding.py).
+Delivery forms
+  plain           one `event` / `alert` message per stored message.
+  auth.batch      one `batch` message {"messages": [{"name", "data"}, ..]} per
+                  fan-out flush (and per replay page, then with "replay": true);
+                  `name`/`data` are exactly what a plain client gets.
+  auth.resume     the client promises to send `resume` at once; its live messages
+                  are held for up to RESUME_GRACE_S instead of PLAIN_GRACE_S.
+
+The ordering guarantee. Whatever the client does, it never receives a message
+with a lower seq after one with a higher seq, and nothing twice, provided it
+sends `resume` within the grace after `hello` (a client that never resumes just
+gets live messages, from the end of the grace on). How:
+1. Membership starts at the connect's head. The client is held (holding.py)
+   before it joins its room; `head` is read after the join. A message with seq
+   <= head was committed before the client joined, but the coalescing fan-out
+   may still deliver it to the room afterwards: such a copy is never sent live
+   to this client; it reaches the client only through `resume` (or the snapshot
+   it loaded). Every message with seq > head is committed after the join, so it
+   reaches the room while the client is in it.
+2. Live messages wait for the resume. Until the client's `resume` (or the grace
+   runs out) the live messages above head are buffered, not sent. The resume
+   replays the gap from the message table, then flushes the buffer minus what
+   the replay covered, and for a while drops later live copies at or below the
+   replay's last seq (stale copies still in the fan-out).
+   A client that never resumes gets the buffered messages above head when the
+   grace ends, then live.
+3. A plain client that resumes again later is not sent again what it got live.
+Holding every client costs a plain client that never resumes PLAIN_GRACE_S of
+latency on its first messages, once per connection; the alternative (joining
+live at once) cannot keep order for a client whose `resume` comes a few
+milliseconds after a message that was committed after its connect.
 """
 from __future__ import annotations
 
@@ -21,6 +56,7 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import Namespace, emit, join_room
 
+from dashboard.realtime.holding import above
 from dashboard.realtime.publisher import NAMESPACE, batch_room, unit_room
 from dashboard.screens import Access, wall_access
 from dashboard.services import Services
@@ -29,8 +65,11 @@ from dashboard.store.queries import current_head, messages_after
 REPLAY_PAGE = 500
 # Beyond this many missed messages a wall is better served by a fresh snapshot.
 REPLAY_LIMIT = 20000
-# How long a new client's live messages wait for its `resume` before flowing anyway.
-RESUME_GRACE_S = 0.5
+# How long a new client's live messages wait for its `resume` before flowing anyway:
+# a client that said so at connect (auth.resume) is waited for longer than a plain one,
+# which may never resume and should not see its first live message late.
+RESUME_GRACE_S = 2.0
+PLAIN_GRACE_S = 0.5
 
 
 class LiveNamespace(Namespace):
@@ -48,20 +87,25 @@ class LiveNamespace(Namespace):
         access = _access(svc, unit, auth.get("screen"))
         if not access.ok:
             raise ConnectionRefusedError(access.reason)
-        client = {"unit": unit, "batch": bool(auth.get("batch")), "resuming": False}
-        sid = request.sid
+        self._join(svc, unit, batch=bool(auth.get("batch")), will_resume=bool(auth.get("resume")))
+
+    def _join(self, svc: Services, unit: str, *, batch: bool, will_resume: bool) -> None:
+        """Join the unit's room at the head seq of this connect, held (module docstring)."""
+        sid, manager = request.sid, self._manager()
+        client = {"unit": unit, "batch": batch, "resuming": False, "head": 0}
         self._clients[sid] = client
-        if auth.get("resume"):
-            self._manager().hold(sid)
-            self.socketio.start_background_task(self._release_after_grace, sid)
-        elif not client["batch"]:
-            self._manager().track(sid)
+        manager.hold(sid)  # before joining: nothing live can slip past the hold
+        if not batch:
+            manager.track(sid)
         join_room(self._room(client))
+        client["head"] = head = current_head(svc.engine)  # after joining: above it, every message comes live
+        self.socketio.start_background_task(self._release_after_grace, sid,
+                                            RESUME_GRACE_S if will_resume else PLAIN_GRACE_S)
         emit("hello", {
             "unit": unit,
             "server_time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "head": current_head(svc.engine),
-            "batch": client["batch"],
+            "head": head,
+            "batch": batch,
         })
 
     def on_disconnect(self, *_reason) -> None:
@@ -71,12 +115,13 @@ class LiveNamespace(Namespace):
     def _manager(self):
         return self.socketio.server.manager
 
-    def _release_after_grace(self, sid: str) -> None:
-        self.socketio.sleep(RESUME_GRACE_S)
+    def _release_after_grace(self, sid: str, grace: float) -> None:
+        """A client that has not resumed by now gets its held live messages above its connect head."""
+        self.socketio.sleep(grace)
         client = self._clients.get(sid)
-        if client is not None and not client["resuming"]:
-            self._manager().release(sid, lambda event, data: self.socketio.emit(event, data, to=sid,
-                                                                                 namespace=NAMESPACE))
+        if client is not None and not client["resuming"] and self._manager().is_held(sid):
+            head = client["head"]
+            self._manager().release(sid, lambda event, data: self._send_newer(sid, event, data, head), floor=head)
 
     def on_resume(self, data: object = None) -> dict:
         client = self._clients.get(request.sid)
@@ -97,7 +142,7 @@ class LiveNamespace(Namespace):
         try:
             last, count = self._replay(svc, client, after, skip=manager.delivered(sid))
         finally:
-            manager.release(sid, lambda event, data: _send_newer(sid, event, data, last), floor=last)
+            manager.release(sid, lambda event, data: self._send_newer(sid, event, data, last), floor=last)
             client["resuming"] = False
         return {"replayed": count, "head": max(last, head)}
 
@@ -120,6 +165,12 @@ class LiveNamespace(Namespace):
             after = found[-1]["seq"]
             count += len(page)
 
+    def _send_newer(self, sid: str, event: str, data: dict, last: int) -> None:
+        """Send a held live message unless the replay (or the connect head) already covers it."""
+        fresh = above(event, data, last)
+        if fresh is not None:
+            self.socketio.emit(event, fresh, to=sid, namespace=NAMESPACE)
+
     @staticmethod
     def _room(client: dict) -> str:
         return batch_room(client["unit"]) if client["batch"] else unit_room(client["unit"])
@@ -132,11 +183,3 @@ def _access(svc: Services, unit: str, screen: object) -> Access:
                        user_unit=getattr(user, "unit", None), now=svc.clock())
 
 
-def _send_newer(sid: str, event: str, data: dict, last: int) -> None:
-    """Send a held live message unless the replay already covered it."""
-    if event == "batch":
-        newer = [m for m in data["messages"] if m["data"].get("seq", 0) > last]
-        if newer:
-            emit("batch", {"messages": newer}, to=sid)
-    elif not isinstance(data, dict) or data.get("seq", 0) > last:
-        emit(event, data, to=sid)
