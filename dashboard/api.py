@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from dashboard import metrics
+from dashboard.actions.group_commit import GroupCommitter
 from dashboard.actions.ingest import IngestRejected, do_ingest_events
 from dashboard.domain.events import EventIn, Problem, parse_batch
 from dashboard.openapi import openapi_document
@@ -53,13 +54,24 @@ def post_events():
         metrics.EVENTS_REJECTED.inc(len(problems))
         return _rejected(problems)
     try:
-        result = do_ingest_events(svc, events)
+        result = _ingest(svc, events)
     except IngestRejected as exc:
         metrics.EVENTS_REJECTED.inc(len(exc.problems))
         return _rejected(exc.problems)
     metrics.EVENTS_ACCEPTED.inc(result.accepted)
     metrics.EVENTS_DUPLICATE.inc(result.duplicates)
     return jsonify(result.body()), 202
+
+
+def _ingest(svc: Services, events: list[EventIn]):
+    """Through the app's group committer (concurrent POSTs share a commit), unless it is off."""
+    if svc.settings.group_commit_ms < 0:
+        return do_ingest_events(svc, events)
+    committer = current_app.extensions.get("ingest_committer")
+    if committer is None:
+        committer = current_app.extensions["ingest_committer"] = GroupCommitter(
+            window_s=svc.settings.group_commit_ms / 1000)
+    return committer.ingest(svc, events)
 
 
 def _rejected(problems: list[Problem]):
