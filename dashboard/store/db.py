@@ -23,12 +23,7 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    # An INSERT executemany as multi-row VALUES statements (SQLAlchemy's "insertmanyvalues",
-    # what its psycopg2 dialect does by default) instead of psycopg's one statement per row:
-    # a 1000-event ingest batch went from ~3 s to a fraction of it (bench/ingest.py).
-    engine.dialect.use_insertmanyvalues_wo_returning = True
-    return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -282,24 +282,21 @@ def _records(table: str, rows: dict[tuple, list[int]], tree: UnitTree) -> list[d
 # --- writing -----------------------------------------------------------------------------------
 
 
-_UPSERTS: dict[tuple[str, str, tuple[str, ...], int], str] = {}
-# PostgreSQL: rows per upsert statement. psycopg runs an executemany as one statement
-# per row; many rows per statement cut a 1000-event batch's rollup write several-fold.
-PG_ROWS_PER_STATEMENT = 500
+_UPSERTS: dict[tuple[str, str, tuple[str, ...]], str] = {}
 
 
-def _upsert_sql(dialect: str, name: str, columns: tuple[str, ...], rows: int = 1) -> str:
+def _upsert_sql(dialect: str, name: str, columns: tuple[str, ...]) -> str:
     """INSERT .. ON CONFLICT (key) DO UPDATE SET n = n + excluded.n, as driver SQL: built once per
     table and dialect (the ORM's per-row parameter processing cost more than the upsert itself)."""
-    found = _UPSERTS.get((dialect, name, columns, rows))
+    found = _UPSERTS.get((dialect, name, columns))
     if found is None:
         # Settings admit SQLite and PostgreSQL only; both have ON CONFLICT .. DO UPDATE.
         table, mark = TABLES[name].name, "?" if dialect == "sqlite" else "%s"
         sets = ", ".join(f'"{c}" = {table}."{c}" + excluded."{c}"' for c in VALUES[name])
         found = (f"INSERT INTO {table} ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) "
-                 f"VALUES {', '.join([f'({chr(44).join([mark] * len(columns))})'] * rows)} "
+                 f"VALUES ({', '.join([mark] * len(columns))}) "
                  f"ON CONFLICT ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in KEYS[name])}) DO UPDATE SET {sets}")
-        _UPSERTS[(dialect, name, columns, rows)] = found
+        _UPSERTS[(dialect, name, columns)] = found
     return found
 
 
@@ -318,12 +315,7 @@ def write(session: OrmSession, rows: Rows, tree: UnitTree) -> int:
             for i in [i for i, v in enumerate(values[0]) if isinstance(v, date)]:
                 for row in values:
                     row[i] = row[i].isoformat()
-        if dialect == "sqlite":  # the driver's executemany is fast there
-            connection.exec_driver_sql(_upsert_sql(dialect, name, columns), [tuple(row) for row in values])
-        for start in range(0, len(values), PG_ROWS_PER_STATEMENT) if dialect != "sqlite" else ():
-            page = values[start:start + PG_ROWS_PER_STATEMENT]
-            connection.exec_driver_sql(_upsert_sql(dialect, name, columns, len(page)),
-                                       tuple(v for row in page for v in row))
+        connection.exec_driver_sql(_upsert_sql(dialect, name, columns), [tuple(row) for row in values])
         touched += len(records)
     return touched
 
