@@ -100,6 +100,9 @@ async def closed_loop(url: str, batch: int, senders: int, duration: float, run: 
             "req_max": times[-1] if times else float("nan")}
 
 
+QUIET_WAIT = 60.0  # --quiet-wait
+
+
 def variants(args) -> list[tuple[str, Path | None, str]]:
     """(label, tree, DASHBOARD_GROUP_COMMIT_MS) per alternative compared in this run, cell by cell:
     this tree at each --group-commit value, then each --trees copy as it is."""
@@ -122,7 +125,7 @@ def run_cell(db: str, batch: int, senders: int, duration: float, variant: tuple[
         server.start()
         warm_up(server.url, f"warm-{uuid.uuid4().hex[:6]}")
         pid = server.worker_pid()
-        wait_quiet()  # the machine is shared: start on a quiet machine
+        wait_quiet(max_wait=QUIET_WAIT)  # the machine is shared: start on a quiet machine
         k0, c0, w0, me0, q0 = core_times(), cpu_seconds(pid), time.time(), cpu_seconds(os.getpid()), runqueue_wait(pid)
         res = asyncio.run(closed_loop(server.url, batch, senders, duration, f"i{uuid.uuid4().hex[:8]}"))
         c1, w1, me1, q1 = cpu_seconds(pid), time.time(), cpu_seconds(os.getpid()), runqueue_wait(pid)
@@ -153,6 +156,7 @@ def main() -> None:
     p.add_argument("--single-senders", type=int, default=8, help="concurrent senders for single-event POSTs")
     p.add_argument("--batch-senders", type=int, default=2, help="concurrent senders for batched POSTs")
     p.add_argument("--db", default="sqlite,postgresql", help="sqlite and/or postgresql")
+    p.add_argument("--quiet-wait", type=float, default=60, help="wait up to this many s for idle cores before a cell")
     p.add_argument("--group-commit", default="0",
                    help="comma-separated DASHBOARD_GROUP_COMMIT_MS values to compare cell by cell (-1: off)")
     p.add_argument("--trees", default="",
@@ -172,6 +176,8 @@ def main() -> None:
         import aiohttp  # noqa: F401
     except ImportError:
         sys.exit("bench/ingest.py needs aiohttp in the venv: .venv/bin/pip install aiohttp")
+    global QUIET_WAIT
+    QUIET_WAIT = args.quiet_wait
     pin_self()
     set_nice()
     exit_on_sigterm()
