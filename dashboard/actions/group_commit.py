@@ -52,6 +52,7 @@ class GroupCommitter:
         with self._commit_lock:
             if request.outcome is None:
                 time.sleep(self._window)  # under gevent: let the requests already read join in
+            while request.outcome is None:  # a full group may leave it for the next one
                 self._run(svc, self._take())
         if isinstance(request.outcome, BaseException):
             raise request.outcome

@@ -90,3 +90,20 @@ def test_requests_queued_while_a_commit_runs_share_the_next_one(svc):
     assert isinstance(answers[2], IngestRejected)
     seqs = sorted(answers[i].results[0]["seq"] for i in (0, 1, 3, 4))
     assert seqs == [start + 1, start + 2, start + 3, start + 4]
+
+
+def test_a_request_left_out_of_a_full_group_is_stored_by_its_own_thread(svc, monkeypatch):
+    monkeypatch.setattr("dashboard.actions.group_commit.MAX_GROUP_EVENTS", 2)
+    committer = GroupCommitter()
+    answers: dict[int, object] = {}
+    with committer._commit_lock:
+        threads = [threading.Thread(target=lambda i=i: answers.__setitem__(i, committer.ingest(svc, events(incident()))))
+                   for i in range(5)]
+        for t in threads:
+            t.start()
+        wait_for(lambda: len(committer._queue) == 5, 5, "five queued requests")
+    for t in threads:
+        t.join(10)
+    assert sorted(answers) == [0, 1, 2, 3, 4]
+    assert all(isinstance(a, IngestResult) and a.accepted == 1 for a in answers.values())
+    assert committer.groups == 3  # 2 + 2 + 1
