@@ -67,8 +67,9 @@ def test_a_group_of_only_rejected_requests_stores_nothing(svc):
     assert head(svc) == start and svc.announcer.messages == []
 
 
-def test_requests_queued_while_a_commit_runs_share_the_next_one(svc):
-    committer = GroupCommitter()
+def send_behind_a_commit(svc, committer: GroupCommitter, bodies: list[dict]) -> dict[int, object]:
+    """Each body POSTed from its own thread while a commit runs (they all queue), then
+    the commit ends; the answer (IngestResult or IngestRejected) per body."""
     answers: dict[int, object] = {}
 
     def send(i: int, body: dict) -> None:
@@ -77,15 +78,21 @@ def test_requests_queued_while_a_commit_runs_share_the_next_one(svc):
         except IngestRejected as exc:
             answers[i] = exc
 
-    start = head(svc)
-    with committer._commit_lock:  # a commit is running: the next requests queue behind it
-        threads = [threading.Thread(target=send, args=(i, incident() if i != 2 else incident(unit="atlantis")))
-                   for i in range(5)]
+    with committer._commit_lock:
+        threads = [threading.Thread(target=send, args=(i, body)) for i, body in enumerate(bodies)]
         for t in threads:
             t.start()
-        wait_for(lambda: len(committer._queue) == 5, 5, "five queued requests")
+        wait_for(lambda: len(committer._queue) == len(bodies), 5, f"{len(bodies)} queued requests")
     for t in threads:
         t.join(10)
+    return answers
+
+
+def test_requests_queued_while_a_commit_runs_share_the_next_one(svc):
+    committer = GroupCommitter()
+    start = head(svc)
+    answers = send_behind_a_commit(svc, committer, [incident() if i != 2 else incident(unit="atlantis")
+                                                    for i in range(5)])
     assert committer.groups == 1
     assert isinstance(answers[2], IngestRejected)
     seqs = sorted(answers[i].results[0]["seq"] for i in (0, 1, 3, 4))
@@ -95,15 +102,7 @@ def test_requests_queued_while_a_commit_runs_share_the_next_one(svc):
 def test_a_request_left_out_of_a_full_group_is_stored_by_its_own_thread(svc, monkeypatch):
     monkeypatch.setattr("dashboard.actions.group_commit.MAX_GROUP_EVENTS", 2)
     committer = GroupCommitter()
-    answers: dict[int, object] = {}
-    with committer._commit_lock:
-        threads = [threading.Thread(target=lambda i=i: answers.__setitem__(i, committer.ingest(svc, events(incident()))))
-                   for i in range(5)]
-        for t in threads:
-            t.start()
-        wait_for(lambda: len(committer._queue) == 5, 5, "five queued requests")
-    for t in threads:
-        t.join(10)
+    answers = send_behind_a_commit(svc, committer, [incident() for _ in range(5)])
     assert sorted(answers) == [0, 1, 2, 3, 4]
     assert all(isinstance(a, IngestResult) and a.accepted == 1 for a in answers.values())
     assert committer.groups == 3  # 2 + 2 + 1
