@@ -230,6 +230,7 @@ class Server:
     label: str = "server"
     core: str = SERVER_CORE
     command: list[str] | None = None   # default: python -m dashboard run --port P --no-demo
+    tree: Path | None = None            # whose code runs (default SERVER_TREE)
     port: int = 0
     proc: subprocess.Popen | None = None
     tmp: str = ""
@@ -266,7 +267,7 @@ class Server:
         cmd = [c.replace("{port}", str(self.port)) for c in cmd]
         log = open(self.log_path, "w")
         # taskset execs the command: the pid we hold is the server's own pid.
-        self.proc = subprocess.Popen(["taskset", "-c", self.core, *cmd], cwd=SERVER_TREE, env=env, stdout=log,
+        self.proc = subprocess.Popen(["taskset", "-c", self.core, *cmd], cwd=self.tree or SERVER_TREE, env=env, stdout=log,
                                      stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

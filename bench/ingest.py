@@ -100,17 +100,32 @@ async def closed_loop(url: str, batch: int, senders: int, duration: float, run: 
             "req_max": times[-1] if times else float("nan")}
 
 
-def run_cell(db: str, batch: int, senders: int, duration: float) -> dict:
+QUIET_WAIT = 60.0  # --quiet-wait
+
+
+def variants(args) -> list[tuple[str, Path | None, str]]:
+    """(label, tree, DASHBOARD_GROUP_COMMIT_MS) per alternative compared in this run, cell by cell:
+    this tree at each --group-commit value, then each --trees copy as it is."""
+    out = [("group commit off" if int(ms) < 0 else f"group commit {ms} ms", None, ms)
+           for ms in args.group_commit.split(",")]
+    for label, _, path in (t.partition("=") for t in args.trees.split(",") if t):
+        out.append((label, Path(path), "-1"))
+    return out
+
+
+def run_cell(db: str, batch: int, senders: int, duration: float, variant: tuple[str, Path | None, str]) -> dict:
     pg_name = None
     database_url = None
     if db == "postgresql":
         pg_name, database_url = pg_create()
-    server = Server(database_url=database_url, label=f"ingest-{db}-b{batch}-c{senders}")
+    label, tree, group_ms = variant
+    server = Server(database_url=database_url, label=f"ingest-{db}-b{batch}-c{senders}", tree=tree,
+                    env_extra={"DASHBOARD_GROUP_COMMIT_MS": group_ms})
     try:
         server.start()
         warm_up(server.url, f"warm-{uuid.uuid4().hex[:6]}")
         pid = server.worker_pid()
-        wait_quiet()  # the machine is shared: start on a quiet machine
+        wait_quiet(max_wait=QUIET_WAIT)  # the machine is shared: start on a quiet machine
         k0, c0, w0, me0, q0 = core_times(), cpu_seconds(pid), time.time(), cpu_seconds(os.getpid()), runqueue_wait(pid)
         res = asyncio.run(closed_loop(server.url, batch, senders, duration, f"i{uuid.uuid4().hex[:8]}"))
         c1, w1, me1, q1 = cpu_seconds(pid), time.time(), cpu_seconds(os.getpid()), runqueue_wait(pid)
@@ -119,7 +134,8 @@ def run_cell(db: str, batch: int, senders: int, duration: float) -> dict:
         server.stop()
         if pg_name:
             pg_drop(pg_name)
-    res.update({"db": db, "batch": batch, "senders": senders, "duration": duration,
+    res.update({"db": db, "batch": batch, "senders": senders, "duration": duration, "variant": label,
+                "loadavg_1m": os.getloadavg()[0],
                 "events_per_s": res["accepted"] / res["elapsed"], "server_cpu": 100 * (c1 - c0) / (w1 - w0),
                 "cpu_ms_per_event": 1000 * (c1 - c0) / max(res["accepted"], 1),
                 "sender_cpu": 100 * (me1 - me0) / (w1 - w0),
@@ -129,8 +145,8 @@ def run_cell(db: str, batch: int, senders: int, duration: float) -> dict:
     return res
 
 
-HEADERS = ["db", "events/request", "senders", "events/s accepted", "requests", "req p50 ms", "req p99 ms",
-           "server CPU%", "server CPU ms/event", "errors", "server waited %", "other load core0/1 %"]
+HEADERS = ["db", "events/request", "senders", "variant", "events/s accepted", "requests", "req p50 ms", "req p99 ms",
+           "server CPU%", "server CPU ms/event", "errors", "server waited %", "other load core0/1 %", "load avg 1m"]
 
 
 def main() -> None:
@@ -140,6 +156,11 @@ def main() -> None:
     p.add_argument("--single-senders", type=int, default=8, help="concurrent senders for single-event POSTs")
     p.add_argument("--batch-senders", type=int, default=2, help="concurrent senders for batched POSTs")
     p.add_argument("--db", default="sqlite,postgresql", help="sqlite and/or postgresql")
+    p.add_argument("--quiet-wait", type=float, default=60, help="wait up to this many s for idle cores before a cell")
+    p.add_argument("--group-commit", default="0",
+                   help="comma-separated DASHBOARD_GROUP_COMMIT_MS values to compare cell by cell (-1: off)")
+    p.add_argument("--trees", default="",
+                   help="LABEL=PATH,..: also measure these copies of the code, cell by cell in the same run")
     p.add_argument("--retries", type=int, default=2, help="re-run a cell when other processes loaded the machine")
     p.add_argument("--max-noise", type=float, default=10,
                    help="... i.e. the server waited for a CPU more than this %% of the time")
@@ -155,20 +176,22 @@ def main() -> None:
         import aiohttp  # noqa: F401
     except ImportError:
         sys.exit("bench/ingest.py needs aiohttp in the venv: .venv/bin/pip install aiohttp")
+    global QUIET_WAIT
+    QUIET_WAIT = args.quiet_wait
     pin_self()
     set_nice()
     exit_on_sigterm()
     dbs = [d for d in args.db.split(",") if d != "postgresql" or pg_reachable()]
     results = []
     for db in dbs:
-        for batch in (int(b) for b in args.batches.split(",")):
+        for batch, variant in ((int(b), v) for b in args.batches.split(",") for v in variants(args)):
             senders = args.single_senders if batch == 1 else args.batch_senders
-            print(f"… {db}: {batch} event(s)/request × {senders} senders, {args.duration:g}s", file=sys.stderr,
-                  flush=True)
+            print(f"… {db}: {batch} event(s)/request × {senders} senders, {args.duration:g}s, {variant[0]}",
+                  file=sys.stderr, flush=True)
             r = None
             for attempt in range(1 + args.retries):
                 try:
-                    got = run_cell(db, batch, senders, args.duration)
+                    got = run_cell(db, batch, senders, args.duration, variant)
                 except Exception as exc:
                     print(f"   cell failed: {exc!r}", file=sys.stderr, flush=True)
                     continue
@@ -192,10 +215,10 @@ def main() -> None:
 
 
 def write(args, results: list[dict]) -> str:
-    rows = [[r["db"], r["batch"], r["senders"], r["events_per_s"], r["requests"], r["req_p50"], r["req_p99"],
+    rows = [[r["db"], r["batch"], r["senders"], r.get("variant", "—"), r["events_per_s"], r["requests"], r["req_p50"], r["req_p99"],
              r["server_cpu"], round(r["cpu_ms_per_event"], 2),
              sum(v for k, v in r["status"].items() if str(k) != "202"), r["server_waited"],
-             f"{r['other_core0']:.0f}/{r['other_core1']:.0f}"] for r in results]
+             f"{r['other_core0']:.0f}/{r['other_core1']:.0f}", r.get("loadavg_1m", float("nan"))] for r in results]
     codes = "; ".join(sorted({r.get("code", "") for r in results} - {""})) or tree_version()
     stamps = sorted(r.get("when", "") for r in results if r.get("when"))
     when = (stamps[0] if stamps[0] == stamps[-1] else f"{stamps[0]} to {stamps[-1]}") if stamps else ""

@@ -12,8 +12,9 @@ from werkzeug.exceptions import HTTPException
 
 from dashboard import metrics
 from dashboard.access import guard_api_read, home_unit
+from dashboard.actions.group_commit import GroupCommitter
 from dashboard.actions.ingest import IngestRejected, do_ingest_events
-from dashboard.domain.events import Problem, parse_batch
+from dashboard.domain.events import EventIn, Problem, parse_batch
 from dashboard.openapi import openapi_document
 from dashboard.services import Services
 from dashboard.store.queries import current_head, items_in, messages_after
@@ -62,7 +63,7 @@ def _ingest(svc: Services):
         metrics.EVENTS_REJECTED.inc(len(problems))
         return _rejected(problems)
     try:
-        result = do_ingest_events(svc, events)  # counts what it stores or rejects
+        result = _store(svc, events)  # counts what it stores or rejects
     except IngestRejected as exc:
         return _rejected(exc.problems)
     return jsonify(result.body()), 202
@@ -86,6 +87,17 @@ def read_json_body(default: Any = None) -> Any:
         raise UnreadableBody("body is not readable JSON: nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise UnreadableBody(f"body is not readable JSON: {exc}") from None
+
+
+def _store(svc: Services, events: list[EventIn]):
+    """Through the app's group committer (concurrent POSTs share a commit), unless it is off."""
+    if svc.settings.group_commit_ms < 0:
+        return do_ingest_events(svc, events)
+    committer = current_app.extensions.get("ingest_committer")
+    if committer is None:
+        committer = current_app.extensions["ingest_committer"] = GroupCommitter(
+            window_s=svc.settings.group_commit_ms / 1000)
+    return committer.ingest(svc, events)
 
 
 def _rejected(problems: list[Problem]):

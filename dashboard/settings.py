@@ -110,6 +110,7 @@ class Settings:
     demo: bool
     var_dir: Path
     coalesce_ms: int = 50          # minimum gap between two flushes of pushed messages
+    group_commit_ms: int = 0       # ingest: gather concurrent POSTs this long into one commit (-1: off)
     max_body_bytes: int = 4 * 1024 * 1024
     simulator_rate: float = 2.0
     scheduler: bool = True          # run the deadline sweep in this process
@@ -142,6 +143,7 @@ class Settings:
             demo=demo,
             var_dir=var,
             coalesce_ms=_int(env, "DASHBOARD_COALESCE_MS", 50, 0, 5000),
+            group_commit_ms=_int(env, "DASHBOARD_GROUP_COMMIT_MS", 0, -1, 100),
             scheduler=_flag(env, "DASHBOARD_SCHEDULER", True),
             drill=_flag(env, "DASHBOARD_DRILL", False),
             open_walls=_flag(env, "DASHBOARD_OPEN_WALLS", True),

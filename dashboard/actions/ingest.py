@@ -30,6 +30,15 @@ from dashboard.store.serialize import event_payload, item_summary
 
 ITEMS = Item.__table__
 ITEM_COLUMNS = [c.name for c in ITEMS.columns]
+# Statements built once (building them per request cost more CPU than SQLite took to run them).
+_SEQS_OF_KEYS = select(Event.source, Event.source_id, Event.seq).where(
+    tuple_(Event.source, Event.source_id).in_(bindparam("keys", expanding=True)))
+_ITEMS_OF_KEYS = select(ITEMS).where(tuple_(ITEMS.c.kind, ITEMS.c.ref).in_(bindparam("keys", expanding=True)))
+_INSERT_ITEMS = insert(ITEMS)
+_UPDATE_ITEMS = update(ITEMS).where(ITEMS.c.id == bindparam("_id")).values(
+    {c: bindparam(f"_{c}") for c in ITEM_COLUMNS if c != "id"})
+_INSERT_EVENTS = insert(Event.__table__)
+_INSERT_MESSAGES = insert(Message.__table__)
 
 
 class IngestRejected(Exception):
@@ -89,12 +98,19 @@ def do_ingest_events(svc: Services, events: list[EventIn]) -> IngestResult:
     try:
         result = _ingest(svc, events)
     except IngestRejected as exc:
-        metrics.EVENTS_REJECTED.inc(len(exc.problems))
+        _count(exc)
         raise
-    metrics.EVENTS_ACCEPTED.inc(result.accepted)
-    metrics.EVENTS_DUPLICATE.inc(result.duplicates)
+    _count(result)
     svc.announcer.announce(result.messages)
     return result
+
+
+def _count(outcome: IngestResult | IngestRejected) -> None:
+    if isinstance(outcome, IngestRejected):
+        metrics.EVENTS_REJECTED.inc(len(outcome.problems))
+    else:
+        metrics.EVENTS_ACCEPTED.inc(outcome.accepted)
+        metrics.EVENTS_DUPLICATE.inc(outcome.duplicates)
 
 
 def _ingest(svc: Services, events: list[EventIn]) -> IngestResult:
@@ -108,6 +124,69 @@ def _ingest(svc: Services, events: list[EventIn]) -> IngestResult:
         seqs.save()
         session.commit()
     return result
+
+
+def do_ingest_requests(svc: Services, requests: list[list[EventIn]]) -> list[IngestResult | IngestRejected]:
+    """Several requests' batches in one transaction and one commit (group commit, see
+    dashboard.actions.group_commit), each still all or nothing: the outcome per request
+    is its IngestResult, or the IngestRejected it would have got alone, processed in
+    this order. Seqs follow the request order; messages are announced once, after the commit."""
+    outcomes: list[IngestResult | IngestRejected | None] = [None] * len(requests)
+    for i, events in enumerate(requests):
+        problems = check_units(svc, events) + check_departments(svc, events)
+        if problems:
+            outcomes[i] = IngestRejected(problems)
+    now = svc.clock()
+    with Session(svc.engine) as session:
+        taking = [i for i, o in enumerate(outcomes) if o is None]
+        seqs = SeqBlock(session, expect=sum(len(requests[i]) for i in taking))
+        start = seqs.last
+        while taking:
+            try:
+                combined = _store_batch(session, svc, [ev for i in taking for ev in requests[i]], seqs, now)
+                break
+            except IngestRejected as exc:  # reject the first failing request, check the rest again without it
+                seqs.rewind(start)  # nothing was written yet: the numbers are free again
+                first, problems = _first_request_problems(requests, taking, exc.problems)
+                outcomes[first] = IngestRejected(problems)
+                taking.remove(first)
+        else:  # every request rejected; nothing to commit
+            for outcome in outcomes:
+                _count(outcome)  # type: ignore[arg-type]
+            return outcomes  # type: ignore[return-value]
+        seqs.save()
+        session.commit()
+    svc.announcer.announce(combined.messages)
+    for i, result in zip(taking, _split_results(combined, [len(requests[i]) for i in taking])):
+        outcomes[i] = result
+    for outcome in outcomes:
+        _count(outcome)  # type: ignore[arg-type]
+    return outcomes  # type: ignore[return-value]
+
+
+def _first_request_problems(requests: list[list[EventIn]], taking: list[int],
+                            problems: list[Problem]) -> tuple[int, list[Problem]]:
+    """The first request (in `taking` order) with a problem, and its problems, indexed within it."""
+    first_index = min(p.index for p in problems)
+    offset = 0
+    for i in taking:
+        if first_index < offset + len(requests[i]):
+            mine = [p.model_copy(update={"index": p.index - offset}) for p in problems
+                    if offset <= p.index < offset + len(requests[i])]
+            return i, mine
+        offset += len(requests[i])
+    raise AssertionError("a problem outside every request")
+
+
+def _split_results(combined: IngestResult, sizes: list[int]) -> list[IngestResult]:
+    """One result per request: each event has exactly one entry in `combined.results`, in order."""
+    out, offset = [], 0
+    for size in sizes:
+        mine = combined.results[offset:offset + size]
+        duplicates = sum(1 for r in mine if r.get("duplicate"))
+        out.append(IngestResult(accepted=size - duplicates, duplicates=duplicates, results=mine))
+        offset += size
+    return out
 
 
 def _store_batch(session: Session, svc: Services, events: list[EventIn], seqs: SeqBlock, now: datetime) -> IngestResult:
@@ -163,9 +242,7 @@ def _existing_seqs(session: Session, events: list[EventIn]) -> dict[tuple[str, s
     keys = list({(ev.source, ev.id) for ev in events})
     found: dict[tuple[str, str], int] = {}
     for start in range(0, len(keys), 400):
-        chunk = keys[start:start + 400]
-        rows = session.connection().execute(select(Event.source, Event.source_id, Event.seq)
-                               .where(tuple_(Event.source, Event.source_id).in_(chunk))).all()
+        rows = session.connection().execute(_SEQS_OF_KEYS, {"keys": keys[start:start + 400]}).all()
         found.update({(s, i): q for s, i, q in rows})
     return found
 
@@ -174,8 +251,7 @@ def _load_items(session: Session, events: list[EventIn]) -> dict[tuple[str, str]
     keys = list({(ev.kind, ev.ref) for ev in events})
     items: dict[tuple[str, str], dict] = {}
     for start in range(0, len(keys), 400):
-        chunk = keys[start:start + 400]
-        for row in session.connection().execute(select(ITEMS).where(tuple_(ITEMS.c.kind, ITEMS.c.ref).in_(chunk))).mappings():
+        for row in session.connection().execute(_ITEMS_OF_KEYS, {"keys": keys[start:start + 400]}).mappings():
             items[(row["kind"], row["ref"])] = dict(row)
     return items
 
@@ -216,12 +292,10 @@ def _write(session: Session, svc: Services, applied: list[Applied], items: dict,
     old = [{f"_{k}": v for k, v in it.items()} for it in touched.values() if it["id"] is not None]
     conn = session.connection()  # Core all the way: the ORM layer adds cost per statement
     if new:
-        conn.execute(insert(ITEMS), new)
+        conn.execute(_INSERT_ITEMS, new)
     if old:
-        columns = [c for c in ITEM_COLUMNS if c != "id"]
-        conn.execute(update(ITEMS).where(ITEMS.c.id == bindparam("_id"))
-                     .values({c: bindparam(f"_{c}") for c in columns}), old)
-    conn.execute(insert(Event.__table__), [a.row for a in applied])
+        conn.execute(_UPDATE_ITEMS, old)
+    conn.execute(_INSERT_EVENTS, [a.row for a in applied])
     messages, rows = [], []
     for a in applied:
         payload = event_payload(a.row)
@@ -229,7 +303,7 @@ def _write(session: Session, svc: Services, applied: list[Applied], items: dict,
         rows.append(dict(seq=a.row["seq"], name="event", unit=a.row["unit"], created_at=now, payload=payload,
                          **svc.tree.scope(a.row["unit"])))
         messages.append({"name": "event", "seq": a.row["seq"], "unit": a.row["unit"], "data": payload})
-    conn.execute(insert(Message.__table__), rows)
+    conn.execute(_INSERT_MESSAGES, rows)
     return messages
 
 

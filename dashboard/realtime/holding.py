@@ -1,11 +1,12 @@
 """Socket.IO client managers that can hold a client's live messages.
 
 A client that resumes must get what it missed *before* anything newer,
-exactly once. So while its replay runs (and, for a client that announced at
-connect that it will resume, from the connect on), live room messages for it
-are held in a buffer instead of sent; the replay comes from the message
-table; then the buffer is flushed minus what the replay already covered.
-Held: nothing is lost. Flushed after the replay: order kept.
+exactly once. So from its connect on (every client: see dashboard.realtime.live)
+and while its replay runs, live room messages for it are held in a buffer
+instead of sent; the replay comes from the message table; then the buffer is
+flushed minus what the replay already covered (a floor), and for a while
+later live copies at or below the floor are dropped. Held: nothing is lost.
+Flushed after the replay: order kept.
 
 For plain per-event clients the seqs delivered live since connect are
 remembered, so a later `resume` does not send them a second time.
@@ -108,7 +109,7 @@ class HoldingManager(socketio.Manager):
             if floor[1] < now:
                 del self._floors[sid]
                 continue
-            fresh = _above(event, data, floor[0])
+            fresh = above(event, data, floor[0])
             if fresh is data:
                 continue
             skipped.append(sid)
@@ -130,7 +131,7 @@ class HoldingManager(socketio.Manager):
                     seen.update(keep)
 
 
-def _above(event: str, data: Any, floor: int) -> Any:
+def above(event: str, data: Any, floor: int) -> Any:
     """`data` itself when all of it is above `floor`; a trimmed batch; or None."""
     if event == "batch" and isinstance(data, dict):
         messages = data.get("messages", [])

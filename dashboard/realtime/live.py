@@ -1,13 +1,24 @@
-"""The `/live` Socket.IO namespace: rooms per unit, resume by seq.
+"""The `/live` Socket.IO namespace: rooms per unit, resume by seq, in order.
 
-connect  auth {"unit": CODE, "batch": bool?, "resume": bool?}
-                                              → joins the unit's room, gets `hello`;
-                                                with "resume": true, live messages wait
-                                                for the client's `resume` (walls, console)
-resume   {"after": SEQ}                       → every missed message in order, then live;
-                                                the ack says how many and the head seq
-refused  {"error": why}                       ← sent just before the server cuts a socket
-                                                whose credential was revoked
+Client → server
+  connect  auth {"unit": CODE, "screen": TOKEN?, "batch": bool?, "resume": bool?}
+           Refused (with the reason as the connect error) for an unknown unit or
+           without access. Otherwise the client joins the room of its unit (which
+           gets every message of the unit and of all units below it) and is sent:
+  hello    {"unit", "server_time" (RFC 3339, ms, "Z"), "head", "batch"}
+           `head` is the highest seq stored when the client joined.
+  resume   {"after": SEQ} with an ack. The server sends, in seq order, every
+           message of the subtree with seq > SEQ, then continues live. The ack is
+           {"replayed": n, "head": seq covered}, or {"error": why} for a SEQ that
+           is not a whole number >= 0, or {"replayed": 0, "head", "resync": true}.
+  resync   {"head", "reason"}: sent instead of a replay when more than
+           REPLAY_LIMIT messages were missed; the client reloads its snapshot
+           (GET /api/v1/walls/<unit>) and resumes after that snapshot's head.
+
+Server → client, on revocation
+  refused  {"error": why}: sent just before the server cuts a socket whose
+           credential was revoked (screen link revoked, user deactivated or
+           moved, logout).
 
 Access (dashboard.access): the connect needs a credential whose scope holds
 the unit — a session user (the cookie) or `auth.screen` — unless walls are
@@ -16,10 +27,37 @@ re-checks the credentials of all its sockets against the database, so a
 revoked screen token, a deactivated or moved user, or a logout cuts the
 socket within seconds, whichever process issued the change (the CLI too).
 
-Live messages for a client are held while its resume is replayed (from the
-connect on, for clients that say they will resume; they flow anyway after a
-short grace), so a replay is never overtaken by newer live messages, and a
-plain client is not sent again what it already got live (see holding.py).
+Delivery forms
+  plain           one `event` / `alert` message per stored message.
+  auth.batch      one `batch` message {"messages": [{"name", "data"}, ..]} per
+                  fan-out flush (and per replay page, then with "replay": true);
+                  `name`/`data` are exactly what a plain client gets.
+  auth.resume     the client promises to send `resume` at once; its live messages
+                  are held for up to RESUME_GRACE_S instead of PLAIN_GRACE_S.
+
+The ordering guarantee. Whatever the client does, it never receives a message
+with a lower seq after one with a higher seq, and nothing twice, provided it
+sends `resume` within the grace after `hello` (a client that never resumes just
+gets live messages, from the end of the grace on). How:
+1. Membership starts at the connect's head. The client is held (holding.py)
+   before it joins its room; `head` is read after the join. A message with seq
+   <= head was committed before the client joined, but the coalescing fan-out
+   may still deliver it to the room afterwards: such a copy is never sent live
+   to this client; it reaches the client only through `resume` (or the snapshot
+   it loaded). Every message with seq > head is committed after the join, so it
+   reaches the room while the client is in it.
+2. Live messages wait for the resume. Until the client's `resume` (or the grace
+   runs out) the live messages above head are buffered, not sent. The resume
+   replays the gap from the message table, then flushes the buffer minus what
+   the replay covered, and for a while drops later live copies at or below the
+   replay's last seq (stale copies still in the fan-out).
+   A client that never resumes gets the buffered messages above head when the
+   grace ends, then live.
+3. A plain client that resumes again later is not sent again what it got live.
+Holding every client costs a plain client that never resumes PLAIN_GRACE_S of
+latency on its first messages, once per connection; the alternative (joining
+live at once) cannot keep order for a client whose `resume` comes a few
+milliseconds after a message that was committed after its connect.
 """
 from __future__ import annotations
 
@@ -33,9 +71,9 @@ from socketio.exceptions import ConnectionRefusedError  # carries its reason to 
 from werkzeug.exceptions import HTTPException
 
 from dashboard import metrics
-
 from dashboard.access import (BAD_SCREEN, NEEDS_CREDENTIAL, AccessRefused, Credential, check_unit, credential_of,
                               request_user, revoked_among, walls_open)
+from dashboard.realtime.holding import above
 from dashboard.realtime.publisher import NAMESPACE, batch_room, unit_room
 from dashboard.services import Services
 from dashboard.store.queries import current_head, messages_after
@@ -43,8 +81,11 @@ from dashboard.store.queries import current_head, messages_after
 REPLAY_PAGE = 500
 # Beyond this many missed messages a wall is better served by a fresh snapshot.
 REPLAY_LIMIT = 20000
-# How long a new client's live messages wait for its `resume` before flowing anyway.
-RESUME_GRACE_S = 0.5
+# How long a new client's live messages wait for its `resume` before flowing anyway:
+# a client that said so at connect (auth.resume) is waited for longer than a plain one,
+# which may never resume and should not see its first live message late.
+RESUME_GRACE_S = 2.0
+PLAIN_GRACE_S = 0.5
 # How often each process re-checks the credentials of its sockets (one query for all of them).
 RECHECK_S = 2.0
 
@@ -75,25 +116,30 @@ class LiveNamespace(Namespace):
         except HTTPException as exc:   # 429: too many failed passwords
             metrics.REFUSALS.inc()
             raise ConnectionRefusedError(exc.description) from None
-        client = {"unit": unit, "batch": bool(auth.get("batch")), "resuming": False, "cred": cred,
-                  "level": svc.tree.nodes[unit].level}
-        metrics.LIVE_CLIENTS.labels(client["level"]).inc()
         if not self._rechecking:
             self._rechecking = True
             self.socketio.start_background_task(self._recheck_loop)
-        sid = request.sid
+        self._join(svc, unit, cred, batch=bool(auth.get("batch")), will_resume=bool(auth.get("resume")))
+
+    def _join(self, svc: Services, unit: str, cred: Credential, *, batch: bool, will_resume: bool) -> None:
+        """Join the unit's room at the head seq of this connect, held (module docstring)."""
+        sid, manager = request.sid, self._manager()
+        client = {"unit": unit, "batch": batch, "resuming": False, "head": 0, "cred": cred,
+                  "level": svc.tree.nodes[unit].level}
+        metrics.LIVE_CLIENTS.labels(client["level"]).inc()
         self._clients[sid] = client
-        if auth.get("resume"):
-            self._manager().hold(sid)
-            self.socketio.start_background_task(self._release_after_grace, sid)
-        elif not client["batch"]:
-            self._manager().track(sid)
+        manager.hold(sid)  # before joining: nothing live can slip past the hold
+        if not batch:
+            manager.track(sid)
         join_room(self._room(client))
+        client["head"] = head = current_head(svc.engine)  # after joining: above it, every message comes live
+        self.socketio.start_background_task(self._release_after_grace, sid,
+                                            RESUME_GRACE_S if will_resume else PLAIN_GRACE_S)
         emit("hello", {
             "unit": unit,
             "server_time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "head": current_head(svc.engine),
-            "batch": client["batch"],
+            "head": head,
+            "batch": batch,
         })
 
     def on_disconnect(self, *_reason) -> None:
@@ -108,12 +154,13 @@ class LiveNamespace(Namespace):
     def _manager(self):
         return self.socketio.server.manager
 
-    def _release_after_grace(self, sid: str) -> None:
-        self.socketio.sleep(RESUME_GRACE_S)
+    def _release_after_grace(self, sid: str, grace: float) -> None:
+        """A client that has not resumed by now gets its held live messages above its connect head."""
+        self.socketio.sleep(grace)
         client = self._clients.get(sid)
-        if client is not None and not client["resuming"]:
-            self._manager().release(sid, lambda event, data: self.socketio.emit(event, data, to=sid,
-                                                                                 namespace=NAMESPACE))
+        if client is not None and not client["resuming"] and self._manager().is_held(sid):
+            head = client["head"]
+            self._manager().release(sid, lambda event, data: self._send_newer(sid, event, data, head), floor=head)
 
     def on_resume(self, data: object = None) -> dict:
         client = self._clients.get(request.sid)
@@ -141,7 +188,7 @@ class LiveNamespace(Namespace):
         try:
             last, count = self._replay(svc, client, after, skip=manager.delivered(sid))
         finally:
-            manager.release(sid, lambda event, data: _send_newer(sid, event, data, last), floor=last)
+            manager.release(sid, lambda event, data: self._send_newer(sid, event, data, last), floor=last)
             client["resuming"] = False
         return {"replayed": count, "head": max(last, head)}
 
@@ -187,6 +234,12 @@ class LiveNamespace(Namespace):
         self.socketio.emit("refused", {"error": why}, to=sid, namespace=NAMESPACE)
         self.socketio.server.disconnect(sid, namespace=NAMESPACE)
 
+    def _send_newer(self, sid: str, event: str, data: dict, last: int) -> None:
+        """Send a held live message unless the replay (or the connect head) already covers it."""
+        fresh = above(event, data, last)
+        if fresh is not None:
+            self.socketio.emit(event, fresh, to=sid, namespace=NAMESPACE)
+
     @staticmethod
     def _room(client: dict) -> str:
         return batch_room(client["unit"]) if client["batch"] else unit_room(client["unit"])
@@ -207,11 +260,3 @@ def _why(cred: Credential) -> str:
     return BAD_SCREEN if cred.token_id is not None else "Your login has ended; please log in again."
 
 
-def _send_newer(sid: str, event: str, data: dict, last: int) -> None:
-    """Send a held live message unless the replay already covered it."""
-    if event == "batch":
-        newer = [m for m in data["messages"] if m["data"].get("seq", 0) > last]
-        if newer:
-            emit("batch", {"messages": newer}, to=sid)
-    elif not isinstance(data, dict) or data.get("seq", 0) > last:
-        emit(event, data, to=sid)

@@ -19,7 +19,8 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from typing import Callable, Protocol
+from contextlib import contextmanager
+from typing import Callable, Iterator, Protocol
 
 from dashboard import metrics
 from dashboard.log_throttle import throttle
@@ -63,6 +64,8 @@ class CoalescingAnnouncer:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._flushing = False  # a batch taken from _pending is being sent
+        self._open = threading.Event()  # cleared while `paused()`
+        self._open.set()
         self.flushes = 0
 
     def announce(self, messages: list[dict]) -> None:
@@ -86,6 +89,7 @@ class CoalescingAnnouncer:
         while True:
             self._wake.wait()
             self._wake.clear()
+            self._open.wait()
             with self._lock:
                 batch, self._pending = self._pending, []
                 stamps, self._announced_at = self._announced_at, []
@@ -104,6 +108,18 @@ class CoalescingAnnouncer:
                     self._flushing = False
                 if self._interval:
                     time.sleep(self._interval)
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Keep what is announced inside the block pending, as a busy fan-out does between
+        flushes; the flush follows at the end of the block. A seam for tests of the
+        race between a client joining its room and messages committed before it joined."""
+        self._open.clear()
+        try:
+            yield
+        finally:
+            self._open.set()
+            self._wake.set()
 
     def flush(self, batch: list[dict]) -> None:
         """Send one flush worth of messages (seq order kept within each room)."""

@@ -26,6 +26,10 @@ class SeqBlock:
         self.last += 1
         return self.last
 
+    def rewind(self, last: int) -> None:
+        """Hand out numbers after `last` again: what was taken since was never written."""
+        self.last = last
+
     def save(self) -> None:
         """Write the high-water mark if it differs from what was reserved (no gaps, no reuse)."""
         if self.last != self._reserved:

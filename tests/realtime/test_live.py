@@ -16,12 +16,21 @@ NS = "/live"
 class Socket:
     """A Flask-SocketIO test client that keeps everything it received."""
 
-    def __init__(self, app, unit: str, batch: bool = False) -> None:
+    def __init__(self, app, unit: str, batch: bool = False, *, will_resume: bool = False, live: bool = True) -> None:
+        """live: resume at once from the hello's head, as CONTRACT asks of a client, so live
+        messages flow now (not after the grace for clients that never resume)."""
         self.app = app
         auth = {"unit": unit, "batch": True} if batch else {"unit": unit}
+        if will_resume:
+            auth["resume"] = True
         self.client = app.socketio.test_client(app.flask, namespace=NS, auth=auth)
         self.received: list[tuple[str, object]] = []
         assert self.client.is_connected(NS)
+        if live:
+            assert self.resume(self.hello()["head"])["replayed"] == 0
+
+    def hello(self) -> dict:
+        return next(data for name, data in self.pull() if name == "hello")
 
     def pull(self) -> list[tuple[str, object]]:
         self.app.announcer.drain()
@@ -49,23 +58,6 @@ class Socket:
     def disconnect(self) -> None:
         if self.client.is_connected(NS):
             self.client.disconnect(namespace=NS)
-
-
-@pytest.fixture(scope="module")
-def module_app_env():
-    # No coalescing pause: every flush at once, so the tests wait for nothing.
-    return {"DASHBOARD_COALESCE_MS": "0"}
-
-
-@pytest.fixture
-def app(fresh_app):
-    """One app per database for the module, emptied before each test."""
-    return fresh_app
-
-
-@pytest.fixture
-def client(app):
-    return app.flask.test_client()
 
 
 @pytest.fixture
