@@ -58,6 +58,8 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 # Endpoints that check their own form token and answer a friendly page when it is stale.
 _SELF_CHECKED_ENDPOINTS = {"auth.login"}
+# The session key holding the user's session version at login (see store.users.end_sessions).
+_SESSION_VERSION = "_sv"
 
 
 # ---------------------------------------------------------------- the user
@@ -99,9 +101,6 @@ def _load_user(user_id: str) -> CurrentUser | None:
     if session.get(_SESSION_VERSION, 0) != row.session_version:
         return None
     return CurrentUser.from_row(row, session=True)
-
-
-_SESSION_VERSION = "_sv"
 
 
 @login_manager.unauthorized_handler
