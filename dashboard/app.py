@@ -13,7 +13,7 @@ from dashboard.api import api, probes
 from dashboard.auth import init_auth
 from dashboard.domain.policy import Policy, default_policy, load_policy
 from dashboard.realtime.emitter import CHANNEL
-from dashboard.realtime.holding import make_manager
+from dashboard.realtime.redis_manager import make_manager
 from dashboard.realtime.live import LiveNamespace
 from dashboard.realtime.publisher import CoalescingAnnouncer, SocketIOSink
 from dashboard.services import Services

@@ -105,7 +105,7 @@ def openapi_document(event_schema: dict[str, Any]) -> dict[str, Any]:
                 "responses": {"200": _json({"type": "object"}, "columns and rows"),
                               "422": _json(_ref("Error"), "bad query")}}},
             "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "alive"}}}},
-            "/readyz": {"get": {"summary": "Readiness (database reachable)",
+            "/readyz": {"get": {"summary": "Readiness: database, and Redis when configured, reachable (503 names the part)",
                                 "responses": {"200": {"description": "ready"}, "503": {"description": "not ready"}}}},
             "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text"}}}},
         },

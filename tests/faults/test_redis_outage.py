@@ -1,0 +1,141 @@
+"""Redis dies for 10 s mid-stream and comes back on the same port.
+
+Claim: every event accepted during and after the outage reaches every client
+of both server processes — per-event and batch socket clients, and a wall in
+Chromium — within seconds of Redis' return, none twice; while Redis is away
+/readyz answers 503 naming it, and 200 again after; the log says so once per
+interval, not once per message. (Server B's subscription broke: it tells its
+clients `gap` once it is back; A's publishes failed: it tells every client.)
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from tests.faults.clients import GapFollowingClient
+from tests.faults.conftest import wait_subscribed
+from tests.helpers import AUTH, COMMUNITY, DISTRICT, GRID, STREET, incident, unique, wait_for
+
+LIVE = "实时"
+OUTAGE_S = 10.0
+POST_EVERY_S = 0.8
+
+
+class Poster:
+    """Posts one incident to `server` every POST_EVERY_S from a thread; keeps (seq, title, phase)."""
+
+    def __init__(self, server) -> None:
+        self.server, self.phase = server, "before"
+        self.accepted: list[tuple[int, str, str]] = []
+        self.refused: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            title = unique("断线")
+            r = requests.post(self.server.url + "/api/v1/events", headers=AUTH, timeout=10,
+                              json=incident(unit=GRID, title=title, priority=1, category="safety_hazard"))
+            if r.status_code == 202:
+                self.accepted.append((r.json()["results"][0]["seq"], title, self.phase))
+            else:
+                self.refused.append(f"{r.status_code} {r.text[:200]}")
+            self._stop.wait(POST_EVERY_S)
+
+    def start(self) -> "Poster":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(15)
+
+    def seqs(self, phase: str | None = None) -> set[int]:
+        return {s for s, _, p in list(self.accepted) if phase is None or p == phase}
+
+
+def readyz(server) -> tuple[int, dict]:
+    r = requests.get(server.url + "/readyz", timeout=5)
+    return r.status_code, r.json()
+
+
+@pytest.fixture
+def tall_page(browser):
+    """A wall tall enough that every open item of the test is on screen."""
+    context = browser.new_context(viewport={"width": 1920, "height": 3000}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def test_nothing_is_lost_when_redis_dies_for_10_s(pair_on_redis, own_redis, tall_page, output_dir):
+    a, b = pair_on_redis
+    clients = {
+        "B district (per event)": GapFollowingClient(b.url, DISTRICT).connect(),
+        "B community (batch)": GapFollowingClient(b.url, COMMUNITY, batch=True).connect(),
+        "A street (per event)": GapFollowingClient(a.url, STREET).connect(),
+    }
+    wait_subscribed(own_redis, 2)
+    page = tall_page
+    page.goto(f"{b.url}/wall/{COMMUNITY}")
+    expect(page.locator("#wall-connection")).to_have_text(LIVE, timeout=20000)
+
+    poster = Poster(a).start()
+    try:
+        time.sleep(2.5)
+        poster.phase = "outage"
+        own_redis.kill()
+        for server in (a, b):
+            status, body = wait_for(lambda: (lambda s: s if s[0] == 503 else None)(readyz(server)), 5,
+                                    f"{server.name} /readyz to answer 503")
+            assert body["unavailable"] == ["redis"] and body["database"] == "ok", body
+        time.sleep(OUTAGE_S - (time.monotonic() % 1) * 0)  # the rest of the outage, posting all along
+        own_redis.start()
+        back = time.monotonic()
+        poster.phase = "after"
+        for server in (a, b):
+            wait_for(lambda: readyz(server)[0] == 200, 5, f"{server.name} /readyz back to 200")
+        # every event accepted up to Redis' return, on every client: how long after it?
+        until_back = poster.seqs()
+        caught_up = {}
+        for name, c in clients.items():
+            c.wait(lambda: until_back <= c.distinct_seqs(), 15, f"{name}: the events of the outage")
+            caught_up[name] = time.monotonic() - back
+        time.sleep(3)
+    finally:
+        poster.stop()
+
+    assert not poster.refused, poster.refused  # ingest never depended on Redis
+    assert poster.seqs("outage") and poster.seqs("after"), poster.accepted
+    everything = poster.seqs()
+    for name, c in clients.items():
+        c.wait(lambda: everything <= c.distinct_seqs(), 10, f"{name}: every event")
+        assert c.distinct_seqs() == everything, (name, sorted(c.distinct_seqs() ^ everything))
+        if not c.batch:
+            assert c.duplicates() == {}, (name, c.duplicates())
+    assert any(c.gaps for c in clients.values() if c.url == b.url), "B never told its clients to resume"
+
+    titles = [t for _, t, _ in poster.accepted]
+    items = page.locator("#wall-open-items")
+    expect(items).to_contain_text(titles[-1], timeout=10000)
+    shown = {t: page.locator("#wall-open-items li", has_text=t).count() for t in titles}
+    page.screenshot(path=str(output_dir / "fault-redis-outage-wall.png"))
+    assert all(n == 1 for n in shown.values()), {t: n for t, n in shown.items() if n != 1}
+
+    for server in (a, b):
+        log = server.log_text()
+        assert log.count("redis: cannot publish") + log.count("redis: cannot receive") <= 12, log[-3000:]
+    print(f"\nredis outage {OUTAGE_S:.0f} s: {len(everything)} events "
+          f"({len(poster.seqs('outage'))} during, {len(poster.seqs('after'))} after); caught up after Redis' "
+          f"return: " + ", ".join(f"{n} {t:.2f} s" for n, t in caught_up.items()) +
+          "; duplicates (batch, dropped by seq): " +
+          ", ".join(f"{n} {len(c.duplicates())}" for n, c in clients.items()))
+    for c in clients.values():
+        c.disconnect()
