@@ -4,12 +4,14 @@ from __future__ import annotations
 from dashboard.domain.hierarchy import default_units
 from dashboard.settings import Settings
 from dashboard.store.db import create_schema, make_engine, seed_units
+from dashboard.store.migrate import upgrade_schema
 
 
 def init_database(settings: Settings) -> int:
     engine = make_engine(settings.database_url)
     try:
-        create_schema(engine)
+        upgrade_schema(engine)
+        create_schema(engine)  # the seq counter row; tables a revision does not cover yet
         return seed_units(engine, default_units())
     finally:
         engine.dispose()

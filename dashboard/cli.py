@@ -21,6 +21,7 @@ def main() -> None:
     """Social-governance command-centre dashboard."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per sweep tick is noise
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 @main.command("init-db")
@@ -30,6 +31,20 @@ def init_db() -> None:
 
     added = init_database(_settings())
     click.echo(f"database ready; {added} unit(s) added")
+
+
+@main.command("migrate")
+def migrate_command() -> None:
+    """Upgrade the database schema to this release (Alembic); safe to run again."""
+    from dashboard.store.db import make_engine
+    from dashboard.store.migrate import upgrade_schema
+
+    engine = make_engine(_settings().database_url)
+    try:
+        before, after = upgrade_schema(engine)
+    finally:
+        engine.dispose()
+    click.echo(f"schema at revision {after}" + (f" (was {before})" if before != after else " (already)"))
 
 
 @main.command("rebuild-rollups")
