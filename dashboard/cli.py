@@ -52,15 +52,12 @@ def rebuild_rollups_command() -> None:
     """Recompute the trend rollups from the event log (a database that holds events from before them)."""
     from dashboard.actions.rollups import rebuild_rollups
     from dashboard.bootstrap import init_database
-    from dashboard.domain.policy import PolicyError, default_policy, load_policy
+    from dashboard.cli_support import cli_policy
     from dashboard.services import Services
     from dashboard.store.db import load_tree, make_engine
 
     settings = _settings()
-    try:
-        policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
-    except PolicyError as exc:
-        raise click.ClickException(f"policy not loaded: {exc}") from None
+    policy = cli_policy(settings)
     init_database(settings)
     engine = make_engine(settings.database_url)
     try:
@@ -126,6 +123,7 @@ def replay(file: str, url: str, token: str, speed: float) -> None:
 
 
 def _register_subcommands() -> None:
+    from dashboard.consume_cli import consume
     from dashboard.drill_cli import drill
     from dashboard.screens_cli import screens
     from dashboard.users_cli import users
@@ -133,6 +131,7 @@ def _register_subcommands() -> None:
     main.add_command(users)
     main.add_command(screens)
     main.add_command(drill)
+    main.add_command(consume)
 
 
 _register_subcommands()

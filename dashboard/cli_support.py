@@ -28,3 +28,13 @@ def cli_engine() -> Iterator[object]:
         yield engine
     finally:
         engine.dispose()
+
+
+def cli_policy(settings: Settings):
+    """The configured deadline policy (or the bundled default), as a click error when unreadable."""
+    from dashboard.domain.policy import PolicyError, default_policy, load_policy
+
+    try:
+        return load_policy(settings.policy_file) if settings.policy_file else default_policy()
+    except PolicyError as exc:
+        raise click.ClickException(f"policy not loaded: {exc}") from None
