@@ -19,13 +19,22 @@ from tests.helpers import LiveClient
 class GapFollowingClient(LiveClient):
     NAMES = (*LiveClient.NAMES, "gap")
 
-    def __init__(self, url: str, unit: str, *, batch: bool = False) -> None:
+    def __init__(self, url: str, unit: str, *, batch: bool = False, reconnect: bool = False) -> None:
+        """reconnect: reconnect by itself when the link drops (every 0.5-1 s), and resume then."""
         super().__init__(url, unit, batch=batch)
         self.gaps: list[dict] = []
         self.resumes: list[dict] = []
+        self.connects = 0
         self._pending: list[int | None] = []
         self._wake = threading.Condition()
+        if reconnect:
+            import socketio
+
+            self.sio = socketio.Client(reconnection=True, reconnection_delay=0.5, reconnection_delay_max=1)
+            for name in self.NAMES:
+                self.sio.on(name, self._recorder(name), namespace="/live")
         self.sio.on("gap", self._on_gap, namespace="/live")
+        self.sio.on("connect", self._on_connect, namespace="/live")
         threading.Thread(target=self._resumer, daemon=True, name=f"resumer-{unit}").start()
 
     def _on_gap(self, data: Any = None) -> None:
@@ -36,6 +45,13 @@ class GapFollowingClient(LiveClient):
             self.gaps.append(data)
             self._pending.append(hint if isinstance(hint, int) else None)
             self._wake.notify()
+
+    def _on_connect(self) -> None:
+        self.connects += 1
+        if self.connects > 1:  # a reconnect: what was sent meanwhile is missing
+            with self._wake:
+                self._pending.append(None)
+                self._wake.notify()
 
     def highest(self) -> int:
         hello = next((d for n, d in self.received if n == "hello"), {}) or {}

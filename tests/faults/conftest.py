@@ -40,3 +40,15 @@ def pair_on_redis(live_server: ServerLauncher, shared_pg, own_redis):
 
 def wait_subscribed(redis_process: RedisProcess, n: int, timeout: float = 15) -> None:
     wait_for(lambda: redis_process.subscribers() >= n, timeout, f"{n} server(s) subscribed")
+
+
+@pytest.fixture
+def tall_page(browser):
+    """A wall tall enough that every open item of the test is on screen."""
+    context = browser.new_context(viewport={"width": 1920, "height": 3000}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()

@@ -4,12 +4,13 @@ from __future__ import annotations
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import free_port, wait_for
+from tests.helpers import ROOT, LiveServer, free_port, wait_for
 
 
 class RedisProcess:
@@ -67,4 +68,18 @@ def restart_after(redis_process: RedisProcess, seconds: float) -> float:
     """Wait, start again on the same port; returns the monotonic time it answered."""
     time.sleep(seconds)
     redis_process.start()
+    return time.monotonic()
+
+
+def kill_and_restart(server: LiveServer, down_s: float) -> float:
+    """SIGKILL the server, wait, start it again on the same port with the same
+    environment (its output appended to the same log); returns when it answered /readyz."""
+    server.proc.send_signal(signal.SIGKILL)
+    server.proc.wait(10)
+    time.sleep(down_s)
+    with open(server.log_path, "ab") as log:
+        server.proc = subprocess.Popen([sys.executable, "-m", "dashboard", "run", "--host", "127.0.0.1",
+                                        "--port", str(server.port), "--no-demo"],
+                                       cwd=ROOT, env=server.env, stdout=log, stderr=subprocess.STDOUT)
+    server.wait_ready()
     return time.monotonic()

@@ -9,70 +9,17 @@ clients `gap` once it is back; A's publishes failed: it tells every client.)
 """
 from __future__ import annotations
 
-import threading
 import time
 
-import pytest
-import requests
 from playwright.sync_api import expect
 
 from tests.faults.clients import GapFollowingClient
 from tests.faults.conftest import wait_subscribed
-from tests.helpers import AUTH, COMMUNITY, DISTRICT, GRID, STREET, incident, unique, wait_for
+from tests.faults.traffic import Poster, assert_wall_shows_each_once, readyz
+from tests.helpers import COMMUNITY, DISTRICT, STREET, wait_for
 
 LIVE = "实时"
 OUTAGE_S = 10.0
-POST_EVERY_S = 0.8
-
-
-class Poster:
-    """Posts one incident to `server` every POST_EVERY_S from a thread; keeps (seq, title, phase)."""
-
-    def __init__(self, server) -> None:
-        self.server, self.phase = server, "before"
-        self.accepted: list[tuple[int, str, str]] = []
-        self.refused: list[str] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            title = unique("断线")
-            r = requests.post(self.server.url + "/api/v1/events", headers=AUTH, timeout=10,
-                              json=incident(unit=GRID, title=title, priority=1, category="safety_hazard"))
-            if r.status_code == 202:
-                self.accepted.append((r.json()["results"][0]["seq"], title, self.phase))
-            else:
-                self.refused.append(f"{r.status_code} {r.text[:200]}")
-            self._stop.wait(POST_EVERY_S)
-
-    def start(self) -> "Poster":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(15)
-
-    def seqs(self, phase: str | None = None) -> set[int]:
-        return {s for s, _, p in list(self.accepted) if phase is None or p == phase}
-
-
-def readyz(server) -> tuple[int, dict]:
-    r = requests.get(server.url + "/readyz", timeout=5)
-    return r.status_code, r.json()
-
-
-@pytest.fixture
-def tall_page(browser):
-    """A wall tall enough that every open item of the test is on screen."""
-    context = browser.new_context(viewport={"width": 1920, "height": 3000}, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def test_nothing_is_lost_when_redis_dies_for_10_s(pair_on_redis, own_redis, tall_page, output_dir):
@@ -122,12 +69,7 @@ def test_nothing_is_lost_when_redis_dies_for_10_s(pair_on_redis, own_redis, tall
             assert c.duplicates() == {}, (name, c.duplicates())
     assert any(c.gaps for c in clients.values() if c.url == b.url), "B never told its clients to resume"
 
-    titles = [t for _, t, _ in poster.accepted]
-    items = page.locator("#wall-open-items")
-    expect(items).to_contain_text(titles[-1], timeout=10000)
-    shown = {t: page.locator("#wall-open-items li", has_text=t).count() for t in titles}
-    page.screenshot(path=str(output_dir / "fault-redis-outage-wall.png"))
-    assert all(n == 1 for n in shown.values()), {t: n for t, n in shown.items() if n != 1}
+    assert_wall_shows_each_once(page, poster.titles(), output_dir / "fault-redis-outage-wall.png")
 
     for server in (a, b):
         log = server.log_text()
