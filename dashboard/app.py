@@ -19,6 +19,7 @@ from dashboard.realtime.publisher import CoalescingAnnouncer, SocketIOSink
 from dashboard.services import Services
 from dashboard.settings import ROOT, Settings
 from dashboard.store.db import create_schema, load_tree, make_engine
+from dashboard.unavailable import register_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
     flask.register_blueprint(api)
     flask.register_blueprint(probes)
     _json_errors_for_api(flask)
+    register_unavailable(flask)
 
     socketio = SocketIO(flask, async_mode=async_mode or detect_async_mode(),
                         client_manager=make_manager(settings.redis_url, CHANNEL),

@@ -49,8 +49,8 @@ class RepeatedErrorLog:
     """Logs an error the first time it is seen in an interval; later identical
     ones are counted and summarised when the interval is over."""
 
-    def __init__(self, logger: logging.Logger, interval: float = ERROR_LOG_INTERVAL_S) -> None:
-        self._log, self._interval = logger, interval
+    def __init__(self, logger: logging.Logger, interval: float = ERROR_LOG_INTERVAL_S, part: str = "redis") -> None:
+        self._log, self._interval, self._part = logger, interval, part
         self._seen: dict[tuple[str, str], list[float | int]] = {}  # key -> [first logged at, repeats]
         self._lock = threading.Lock()
 
@@ -64,7 +64,7 @@ class RepeatedErrorLog:
             repeats = int(entry[1]) if entry else 0
             self._seen[key] = [now, 0]
         more = f" (and {repeats} more times in the last {self._interval:.0f} s)" if repeats else ""
-        self._log.error("redis: cannot %s: %s%s", what, key[1], more)
+        self._log.error("%s: cannot %s: %s%s", self._part, what, key[1], more)
 
     def flush(self, what: str) -> None:
         """The trouble is over: say how often it repeated since it was last logged."""
@@ -74,7 +74,8 @@ class RepeatedErrorLog:
                 del self._seen[k]
         for (_, text), repeats in done:
             if repeats:
-                self._log.error("redis: cannot %s: %s (%d more times before it recovered)", what, text, repeats)
+                self._log.error("%s: cannot %s: %s (%d more times before it recovered)", self._part, what, text,
+                                repeats)
 
 
 def _first_seq(data: Any) -> int | None:

@@ -5,6 +5,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -83,3 +84,56 @@ def kill_and_restart(server: LiveServer, down_s: float) -> float:
                                        cwd=ROOT, env=server.env, stdout=log, stderr=subprocess.STDOUT)
     server.wait_ready()
     return time.monotonic()
+
+
+PG_BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/local/bin")
+
+
+class PostgresProcess:
+    """A PostgreSQL server of this test alone: initdb in a temporary directory, its own
+    port and socket directory; never the machine's shared server. Run as the
+    `postgres` user when the tests run as root (PostgreSQL refuses root)."""
+
+    def __init__(self) -> None:
+        import os
+
+        bin_dir = next((d for d in PG_BIN_DIRS if Path(d, "initdb").exists() and Path(d, "pg_ctl").exists()), None)
+        if bin_dir is None:
+            pytest.fail(f"PostgreSQL server binaries not found in {PG_BIN_DIRS}", pytrace=False)
+        self.bin = Path(bin_dir)
+        # Its own directory under the system temp dir: pytest's are private to root, and the server runs as postgres.
+        self.folder = Path(tempfile.mkdtemp(prefix="dashboard-faults-pg-"))
+        self.data = self.folder / "data"
+        self.port = free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/faults"
+        self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self._as:
+            shutil.chown(self.folder, "postgres", "postgres")
+
+    def _run(self, *args: str, timeout: float = 60) -> None:
+        done = subprocess.run([*self._as, *args], capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0:
+            pytest.fail(f"{' '.join(args)} failed: {done.stdout}{done.stderr}", pytrace=False)
+
+    def init(self) -> "PostgresProcess":
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
+                  "--no-sync", "-E", "UTF8")
+        self.start()
+        import psycopg
+
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{self.port}/postgres", autocommit=True) as conn:
+            conn.execute("CREATE DATABASE faults")
+        return self
+
+    def start(self) -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "server.log"), "-w",
+                  "-o", f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        """mode "immediate": as if the server crashed (no clean shutdown)."""
+        if (self.data / "postmaster.pid").exists():
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def remove(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.folder, ignore_errors=True)
