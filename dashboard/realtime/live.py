@@ -14,6 +14,7 @@ plain client is not sent again what it already got live (see holding.py).
 """
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -28,7 +29,7 @@ from dashboard.store.queries import current_head, messages_after
 
 REPLAY_PAGE = 500
 # Beyond this many missed messages a wall is better served by a fresh snapshot.
-REPLAY_LIMIT = 20000
+REPLAY_LIMIT = int(os.environ.get("DASHBOARD_REPLAY_LIMIT", "20000"))  # messages; beyond: `resync`
 # How long a new client's live messages wait for its `resume` before flowing anyway.
 RESUME_GRACE_S = 0.5
 
