@@ -127,11 +127,13 @@ def _register_subcommands() -> None:
     from dashboard.drill_cli import drill
     from dashboard.screens_cli import screens
     from dashboard.users_cli import users
+    from dashboard.worker_cli import worker
 
     main.add_command(users)
     main.add_command(screens)
     main.add_command(drill)
     main.add_command(consume)
+    main.add_command(worker)
 
 
 _register_subcommands()

@@ -9,7 +9,7 @@ import threading
 
 import click
 
-from dashboard.cli_support import cli_policy, cli_settings
+from dashboard.cli_support import background_services, cli_settings
 
 
 @click.command("consume")
@@ -26,21 +26,9 @@ from dashboard.cli_support import cli_policy, cli_settings
               help="Seconds an entry may sit unacknowledged with another consumer before this one takes it over.")
 def consume(stream: str, group: str, consumer: str | None, dead_letter: str, batch: int, claim_idle: float) -> None:
     """Apply events from a Redis Stream (XREADGROUP), at least once, exactly-once in effect."""
-    from dashboard.bootstrap import init_database
-    from dashboard.realtime.emitter import external_announcer
-    from dashboard.services import Services
-    from dashboard.store.db import load_tree, make_engine
     from dashboard.stream_consumer import StreamOptions, run_consumer
 
-    settings = cli_settings()
-    if not settings.redis_url:
-        raise click.ClickException("consume needs DASHBOARD_REDIS_URL (the Redis that holds the stream)")
-    policy = cli_policy(settings)
-    init_database(settings)
-    engine = make_engine(settings.database_url)
-    tree = load_tree(engine)
-    announcer = external_announcer(settings.redis_url, lambda: tree)
-    svc = Services(settings=settings, engine=engine, tree=tree, announcer=announcer, policy=policy)
+    svc = background_services(cli_settings())
     options = StreamOptions(stream=stream, group=group, dead_letter=dead_letter, batch=batch,
                             consumer=consumer or f"{socket.gethostname()}-{os.getpid()}",
                             claim_idle_ms=int(claim_idle * 1000))
@@ -48,9 +36,9 @@ def consume(stream: str, group: str, consumer: str | None, dead_letter: str, bat
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     try:
-        tally = run_consumer(svc, settings.redis_url, options, stop)
+        tally = run_consumer(svc, svc.settings.redis_url, options, stop)
     finally:
-        announcer.drain()
-        engine.dispose()
+        svc.announcer.drain()
+        svc.engine.dispose()
     click.echo(f"stopped: {tally.applied} applied, {tally.duplicates} duplicate(s), {tally.dead} dead-lettered, "
                f"{tally.reclaimed} reclaimed")
