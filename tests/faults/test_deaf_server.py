@@ -47,3 +47,27 @@ def test_a_server_whose_subscription_is_killed_notices_and_heals(pair_on_redis, 
     assert "subscription restored" in b.log_text()
     on_b.disconnect()
     on_b_batch.disconnect()
+
+
+def test_a_subscription_that_stops_hearing_its_own_pings_is_reconnected(own_redis, monkeypatch):
+    """Claim: a subscription that stays connected but hears nothing (a half-open
+    link no error reveals) is noticed by the 1-s ping not coming back within
+    DEAF_AFTER_S, reconnected, and its clients told `gap`. (The deafness is
+    made by dropping the pongs as they arrive; Redis and the link are real.)"""
+    import socketio
+
+    from dashboard.realtime.redis_manager import DEAF_AFTER_S, HealthyRedisManager
+    from tests.helpers import wait_for
+
+    manager = HealthyRedisManager(own_redis.url, "deaf-test")
+    socketio.Server(async_mode="threading", client_manager=manager)
+    manager.initialize()
+    wait_for(lambda: manager.status()["subscribed"], 10, "the first subscription")
+    wait_for(lambda: manager.status()["pong_age_s"] < 1.5 and manager._ping_count >= 2, 10, "pongs")
+    monkeypatch.setattr(manager, "_on_ping", lambda data: None)  # from now on it hears nothing
+    deaf_at = time.monotonic()
+    wait_for(lambda: manager._subscriptions >= 2, DEAF_AFTER_S + 5, "a forced re-subscription")
+    noticed = time.monotonic() - deaf_at
+    assert manager.gaps_sent == 1 and manager.status()["subscribed"]
+    assert noticed <= DEAF_AFTER_S + 3, noticed  # "within seconds"
+    print(f"\nsilent subscription noticed and re-subscribed after {noticed:.1f} s")
