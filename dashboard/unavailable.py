@@ -13,7 +13,7 @@ import logging
 from flask import Flask, jsonify, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from dashboard.realtime.redis_manager import RepeatedErrorLog
+from dashboard.repeated_errors import RepeatedErrorLog
 
 RETRY_AFTER_S = 5
 log = logging.getLogger(__name__)

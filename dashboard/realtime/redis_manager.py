@@ -30,52 +30,19 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from dashboard.realtime.holding import HoldingManager, HoldingRedisManager
+from dashboard.repeated_errors import RepeatedErrorLog
 from dashboard.realtime.publisher import NAMESPACE
 
 GAP_EVENT = "gap"
 RECONNECT_DELAYS_S = (0.1, 0.25, 0.5, 1.0)
 HEARTBEAT_S = 1.0
 DEAF_AFTER_S = 3.0
-ERROR_LOG_INTERVAL_S = 10.0
 PING_PREFIX = b"ping:"
 # Our own loop reconnects (short, capped backoff); redis-py's default retry would
 # wait up to 10 s and re-subscribe behind our back.
 REDIS_OPTIONS = {"retry": Retry(NoBackoff(), 0), "socket_connect_timeout": 2.0, "socket_keepalive": True}
 
 log = logging.getLogger(__name__)
-
-
-class RepeatedErrorLog:
-    """Logs an error the first time it is seen in an interval; later identical
-    ones are counted and summarised when the interval is over."""
-
-    def __init__(self, logger: logging.Logger, interval: float = ERROR_LOG_INTERVAL_S, part: str = "redis") -> None:
-        self._log, self._interval, self._part = logger, interval, part
-        self._seen: dict[tuple[str, str], list[float | int]] = {}  # key -> [first logged at, repeats]
-        self._lock = threading.Lock()
-
-    def report(self, what: str, exc: BaseException) -> None:
-        key, now = (what, f"{type(exc).__name__}: {exc}"), time.monotonic()
-        with self._lock:
-            entry = self._seen.get(key)
-            if entry is not None and now - entry[0] < self._interval:
-                entry[1] += 1
-                return
-            repeats = int(entry[1]) if entry else 0
-            self._seen[key] = [now, 0]
-        more = f" (and {repeats} more times in the last {self._interval:.0f} s)" if repeats else ""
-        self._log.error("%s: cannot %s: %s%s", self._part, what, key[1], more)
-
-    def flush(self, what: str) -> None:
-        """The trouble is over: say how often it repeated since it was last logged."""
-        with self._lock:
-            done = [(k, int(v[1])) for k, v in self._seen.items() if k[0] == what]
-            for k, _ in done:
-                del self._seen[k]
-        for (_, text), repeats in done:
-            if repeats:
-                self._log.error("%s: cannot %s: %s (%d more times before it recovered)", self._part, what, text,
-                                repeats)
 
 
 def _first_seq(data: Any) -> int | None:
