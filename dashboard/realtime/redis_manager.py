@@ -26,6 +26,7 @@ import time
 from typing import Any
 
 import redis
+import socketio
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -63,8 +64,11 @@ class HealthyRedisManager(HoldingRedisManager):
     """HoldingRedisManager that reconnects quickly, detects deafness, and
     turns every possible loss into a `gap` for the clients concerned."""
 
-    def __init__(self, url: str, channel: str) -> None:
-        super().__init__(url, channel)
+    def __init__(self, url: str, channel: str, *, write_only: bool = False) -> None:
+        """write_only: a process that only announces (worker, consume): no subscription,
+        but its failed publishes still end in a `gap` for every client."""
+        socketio.RedisManager.__init__(self, url, channel=channel, write_only=write_only)
+        self._heartbeat_started = False
         self.redis_options = dict(REDIS_OPTIONS)
         self._errors = RepeatedErrorLog(log)
         self._state_lock = threading.Lock()
@@ -87,8 +91,19 @@ class HealthyRedisManager(HoldingRedisManager):
 
     def initialize(self) -> None:
         super().initialize()
-        if not self.write_only:
+        self._ensure_heartbeat()
+
+    def _ensure_heartbeat(self) -> None:
+        """Started with the server's first client, or by the first lost publish (a
+        process without clients, or without a server at all, must still report it)."""
+        with self._state_lock:
+            if self._heartbeat_started:
+                return
+            self._heartbeat_started = True
+        if self.server is not None:
             self.server.start_background_task(self._heartbeat)
+        else:
+            threading.Thread(target=self._heartbeat, name="redis-heartbeat", daemon=True).start()
 
     # --- publishing -------------------------------------------------------------
     def _publish(self, data: Any) -> bool:
@@ -129,6 +144,7 @@ class HealthyRedisManager(HoldingRedisManager):
         with self._state_lock:
             after = max((seq if seq is not None else self._highest_seq + 1) - 1, 0)
             self._lost_after = after if self._lost_after is None else min(self._lost_after, after)
+        self._ensure_heartbeat()
 
     def _handle_emit(self, message: dict) -> None:
         seq = _first_seq(message.get("data"))
@@ -212,7 +228,7 @@ class HealthyRedisManager(HoldingRedisManager):
     # --- heartbeat --------------------------------------------------------------
     def _heartbeat(self) -> None:
         while True:
-            self.server.sleep(HEARTBEAT_S)
+            (self.server.sleep if self.server is not None else time.sleep)(HEARTBEAT_S)
             try:
                 self._beat()
             except Exception:  # the heartbeat must outlive any single failure

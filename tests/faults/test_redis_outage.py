@@ -81,3 +81,30 @@ def test_nothing_is_lost_when_redis_dies_for_10_s(pair_on_redis, own_redis, tall
           ", ".join(f"{n} {len(c.duplicates())}" for n, c in clients.items()))
     for c in clients.values():
         c.disconnect()
+
+
+def test_a_process_that_only_announces_reports_its_lost_publishes_as_a_gap(own_redis):
+    """Claim: a worker or consumer (it announces through Redis and serves nobody)
+    whose publishes fail while Redis is away publishes, once Redis is back, a
+    `gap` to every client of every server, resuming just below the first lost seq."""
+    import json
+
+    from dashboard.realtime.emitter import QueueSink
+
+    sink = QueueSink(own_redis.url)
+    own_redis.kill()
+    sink.emit("event", {"seq": 42, "unit": "x"}, "u:tongliang")
+    sink.emit("event", {"seq": 43, "unit": "x"}, "u:tongliang")
+    own_redis.start()
+    listener = own_redis.client().pubsub(ignore_subscribe_messages=True)
+    listener.subscribe("dashboard")
+    deadline = time.monotonic() + 10
+    gap = None
+    while gap is None and time.monotonic() < deadline:
+        message = listener.get_message(timeout=0.5)
+        if message and not message["data"].startswith(b"ping:"):
+            gap = json.loads(message["data"])
+    listener.close()
+    assert gap is not None, "no gap published within 10 s of Redis' return"
+    assert (gap["event"], gap["namespace"], gap["room"], gap["data"]) == \
+        ("gap", "/live", None, [{"reason": "publish", "after": 41}])
