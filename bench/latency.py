@@ -329,7 +329,8 @@ def run_cell(mode: str, n: int, rate: float, duration: float, args) -> dict:
     batch, coalesce, desc = MODES[mode]
     run = f"b{mode}{n}x{int(rate)}-{int(time.time() * 1000) % 10**8}"
     label = f"latency-{mode}-n{n}-r{int(rate)}"
-    server = Server(env_extra={"DASHBOARD_COALESCE_MS": coalesce}, label=label, database_url=args.database_url,
+    env = {"DASHBOARD_COALESCE_MS": coalesce, **({"DASHBOARD_REDIS_URL": args.redis_url} if args.redis_url else {})}
+    server = Server(env_extra=env, label=label, database_url=args.database_url,
                     command=_server_command(args), core=args.server_core)
     server.start()
     clients = sender = None
@@ -464,6 +465,8 @@ def main() -> None:
     p.add_argument("--server", choices=["run", "gunicorn"], default="run",
                    help="run: python -m dashboard run; gunicorn: -k gevent -w 1 dashboard.wsgi:app")
     p.add_argument("--database-url", default=None, help="default: a fresh temp SQLite per cell")
+    p.add_argument("--redis-url", default=None,
+                   help="serve with the Redis message queue (every emit makes the Redis round trip): its cost per message")
     p.add_argument("--inflight", type=int, default=16, help="max concurrent POSTs of the paced sender")
     p.add_argument("--per-post", type=int, default=1,
                    help="events per POST (default 1, as the goals are stated; e.g. 10 = R/10 POSTs/s of 10 events)")
