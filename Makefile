@@ -48,6 +48,7 @@ test-system-packages:
 	command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	[ -x /usr/lib/postgresql/15/bin/initdb ] || [ -x /usr/local/bin/initdb ] || missing="$$missing postgresql-15"; \
 	if [ -n "$$missing" ]; then $(MAKE) system-packages PKGS="$$missing"; fi
 
 system-packages:

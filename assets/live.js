@@ -3,7 +3,8 @@
  *
  * Loads a snapshot over HTTP, connects over a websocket, resumes on every
  * (re)connect after the last seq that has settled (see SETTLE_MS), unpacks
- * batches, drops duplicates, and reloads the snapshot when the server says the gap is too large. Callers
+ * batches, drops duplicates, resumes again when the server says `gap` (its
+ * message queue may have lost messages), and reloads the snapshot when the server says the gap is too large. Callers
  * get onSnapshot(snapshot), onMessage(name, data) and onState(state) with
  * state one of "connecting", "catching up", "live", "reconnecting"; optional:
  * onResync() (the gap was too large), onRefused(status, body) (the snapshot
@@ -87,6 +88,9 @@
       self.stop();
       if (self.opts.onRefused) self.opts.onRefused(401, body || {});
     });
+    // The server's message queue may have dropped messages (Redis was away):
+    // replay from our last seq, or from the server's hint when that is lower.
+    socket.on("gap", function (gap) { self.resume(gap && typeof gap.after === "number" ? gap.after : null); });
     socket.on("disconnect", function () {
       if (self.disconnectedAt === null) self.disconnectedAt = Date.now();
       self.state("reconnecting");
@@ -101,10 +105,11 @@
     this.state("offline");
   };
 
-  LiveFeed.prototype.resume = function () {
+  LiveFeed.prototype.resume = function (hint) {
     var self = this;
     this.state("catching up");
     var after = this.resumePoint();
+    if (typeof hint === "number" && hint < after) after = Math.max(hint, this.floor);
     this.disconnectedAt = null;
     this.socket.emit("resume", {after: after}, function (ack) {
       if (ack && ack.resync) return self.resync();

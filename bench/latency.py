@@ -334,7 +334,9 @@ def run_cell(mode: str, n: int, rate: float, duration: float, args, group_ms: st
     desc = f"{desc}, {group_commit_label(group_ms)}"
     run = f"b{mode}{n}x{int(rate)}-{int(time.time() * 1000) % 10**8}"
     label = f"latency-{mode}-n{n}-r{int(rate)}"
-    server = Server(env_extra={"DASHBOARD_COALESCE_MS": coalesce, "DASHBOARD_GROUP_COMMIT_MS": group_ms}, label=label, database_url=args.database_url,
+    env = {"DASHBOARD_COALESCE_MS": coalesce, "DASHBOARD_GROUP_COMMIT_MS": group_ms,
+           **({"DASHBOARD_REDIS_URL": args.redis_url} if args.redis_url else {})}
+    server = Server(env_extra=env, label=label, database_url=args.database_url,
                     command=_server_command(args), core=args.server_core)
     server.start()
     clients = sender = None
@@ -469,6 +471,8 @@ def main() -> None:
     p.add_argument("--server", choices=["run", "gunicorn"], default="run",
                    help="run: python -m dashboard run; gunicorn: -k gevent -w 1 dashboard.wsgi:app")
     p.add_argument("--database-url", default=None, help="default: a fresh temp SQLite per cell")
+    p.add_argument("--redis-url", default=None,
+                   help="serve with the Redis message queue (every emit makes the Redis round trip): its cost per message")
     p.add_argument("--inflight", type=int, default=16, help="max concurrent POSTs of the paced sender")
     p.add_argument("--group-commit", default="0",
                    help="comma-separated DASHBOARD_GROUP_COMMIT_MS values to compare (-1: off; default 0)")

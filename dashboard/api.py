@@ -16,6 +16,7 @@ from dashboard.actions.group_commit import GroupCommitter
 from dashboard.actions.ingest import IngestRejected, do_ingest_events
 from dashboard.domain.events import EventIn, Problem, parse_batch
 from dashboard.openapi import openapi_document
+from dashboard.readiness import check_parts
 from dashboard.services import Services
 from dashboard.store.queries import current_head, items_in, messages_after
 from dashboard.throttle import check_ingest_rate
@@ -227,12 +228,8 @@ def healthz():
 
 @probes.get("/readyz")
 def readyz():
-    svc = services()
-    try:
-        head = current_head(svc.engine)
-    except Exception as exc:  # readiness reports, never raises
-        return jsonify({"status": "unavailable", "database": str(exc)[:200]}), 503
-    return jsonify({"status": "ready", "head": head, "units": len(svc.tree.nodes)})
+    ready, body = check_parts(services())
+    return jsonify(body), 200 if ready else 503
 
 
 @probes.get("/metrics")

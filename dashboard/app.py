@@ -17,7 +17,7 @@ from dashboard.http_metrics import init_http_metrics, watch_store
 from dashboard.domain.policy import Policy, default_policy, load_policy
 from dashboard.headers import init_headers
 from dashboard.realtime.emitter import CHANNEL
-from dashboard.realtime.holding import make_manager
+from dashboard.realtime.redis_manager import make_manager
 from dashboard.realtime.live import LiveNamespace
 from dashboard.realtime.publisher import CoalescingAnnouncer, SocketIOSink
 from dashboard.services import Services
@@ -25,6 +25,7 @@ from dashboard.settings import ROOT, Settings
 from dashboard.store.db import create_schema, load_tree, make_engine
 from dashboard.throttle import init_throttle
 from dashboard.store.departments import load_departments
+from dashboard.unavailable import register_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
     flask.wsgi_app = ChunkedInput(flask.wsgi_app, settings.max_body_bytes)
     init_http_metrics(flask)
     watch_store(services)
+    register_unavailable(flask)
 
     socketio = SocketIO(flask, async_mode=async_mode or detect_async_mode(),
                         client_manager=make_manager(settings.redis_url, CHANNEL),

@@ -6,12 +6,14 @@ from dashboard.domain.hierarchy import default_units
 from dashboard.settings import Settings
 from dashboard.store.db import create_schema, make_engine, seed_units
 from dashboard.store.departments import seed_departments
+from dashboard.store.migrate import upgrade_schema
 
 
 def init_database(settings: Settings) -> int:
     engine = make_engine(settings.database_url)
     try:
-        create_schema(engine)
+        upgrade_schema(engine)
+        create_schema(engine)  # the seq counter row; tables a revision does not cover yet
         seed_departments(engine, default_departments())
         return seed_units(engine, default_units())
     finally:

@@ -21,6 +21,7 @@ def main() -> None:
     """Social-governance command-centre dashboard."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per sweep tick is noise
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 @main.command("init-db")
@@ -32,20 +33,31 @@ def init_db() -> None:
     click.echo(f"database ready; {added} unit(s) added")
 
 
+@main.command("migrate")
+def migrate_command() -> None:
+    """Upgrade the database schema to this release (Alembic); safe to run again."""
+    from dashboard.store.db import make_engine
+    from dashboard.store.migrate import upgrade_schema
+
+    engine = make_engine(_settings().database_url)
+    try:
+        before, after = upgrade_schema(engine)
+    finally:
+        engine.dispose()
+    click.echo(f"schema at revision {after}" + (f" (was {before})" if before != after else " (already)"))
+
+
 @main.command("rebuild-rollups")
 def rebuild_rollups_command() -> None:
     """Recompute the trend rollups from the event log (a database that holds events from before them)."""
     from dashboard.actions.rollups import rebuild_rollups
     from dashboard.bootstrap import init_database
-    from dashboard.domain.policy import PolicyError, default_policy, load_policy
+    from dashboard.cli_support import cli_policy
     from dashboard.services import Services
     from dashboard.store.db import load_tree, make_engine
 
     settings = _settings()
-    try:
-        policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
-    except PolicyError as exc:
-        raise click.ClickException(f"policy not loaded: {exc}") from None
+    policy = cli_policy(settings)
     init_database(settings)
     engine = make_engine(settings.database_url)
     try:
@@ -111,13 +123,17 @@ def replay(file: str, url: str, token: str, speed: float) -> None:
 
 
 def _register_subcommands() -> None:
+    from dashboard.consume_cli import consume
     from dashboard.drill_cli import drill
     from dashboard.screens_cli import screens
     from dashboard.users_cli import users
+    from dashboard.worker_cli import worker
 
     main.add_command(users)
     main.add_command(screens)
     main.add_command(drill)
+    main.add_command(consume)
+    main.add_command(worker)
 
 
 _register_subcommands()

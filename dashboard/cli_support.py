@@ -28,3 +28,31 @@ def cli_engine() -> Iterator[object]:
         yield engine
     finally:
         engine.dispose()
+
+
+def cli_policy(settings: Settings):
+    """The configured deadline policy (or the bundled default), as a click error when unreadable."""
+    from dashboard.domain.policy import PolicyError, default_policy, load_policy
+
+    try:
+        return load_policy(settings.policy_file) if settings.policy_file else default_policy()
+    except PolicyError as exc:
+        raise click.ClickException(f"policy not loaded: {exc}") from None
+
+
+def background_services(settings: Settings):
+    """Services for a process that serves nobody (worker, consume): the schema
+    upgraded, and an announcer that reaches every server's walls through Redis."""
+    from dashboard.bootstrap import init_database
+    from dashboard.realtime.emitter import external_announcer
+    from dashboard.services import Services
+    from dashboard.store.db import load_tree, make_engine
+
+    if not settings.redis_url:
+        raise click.ClickException("this command needs DASHBOARD_REDIS_URL: what it does reaches the walls through Redis")
+    policy = cli_policy(settings)
+    init_database(settings)
+    engine = make_engine(settings.database_url)
+    tree = load_tree(engine)
+    return Services(settings=settings, engine=engine, tree=tree, policy=policy,
+                    announcer=external_announcer(settings.redis_url, lambda: tree))

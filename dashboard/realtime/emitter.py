@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Callable
 
-import socketio
-
 from dashboard.domain.unit_tree import UnitTree
 from dashboard.realtime.publisher import NAMESPACE, CoalescingAnnouncer
+from dashboard.realtime.redis_manager import HealthyRedisManager
 
 CHANNEL = "dashboard"  # must match SocketIO(channel=...) in dashboard.app
 
 
 class QueueSink:
     def __init__(self, redis_url: str) -> None:
-        self._manager = socketio.RedisManager(redis_url, channel=CHANNEL, write_only=True)
+        self._manager = HealthyRedisManager(redis_url, CHANNEL, write_only=True)  # lost publishes end in `gap`
 
     def emit(self, event: str, data: object, room: str) -> None:
         self._manager.emit(event, data, namespace=NAMESPACE, room=room)

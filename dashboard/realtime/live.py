@@ -62,6 +62,7 @@ milliseconds after a message that was committed after its connect.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -80,7 +81,7 @@ from dashboard.store.queries import current_head, messages_after
 
 REPLAY_PAGE = 500
 # Beyond this many missed messages a wall is better served by a fresh snapshot.
-REPLAY_LIMIT = 20000
+REPLAY_LIMIT = int(os.environ.get("DASHBOARD_REPLAY_LIMIT", "20000"))  # messages; beyond: `resync`
 # How long a new client's live messages wait for its `resume` before flowing anyway:
 # a client that said so at connect (auth.resume) is waited for longer than a plain one,
 # which may never resume and should not see its first live message late.
