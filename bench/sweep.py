@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, text, update  # noqa: E402
+from sqlalchemy import insert, update  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
 from dashboard.actions.sweep import do_sweep  # noqa: E402

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from dashboard.domain.unit_tree import UnitTree
 from dashboard.store.audit import add_entry
 from dashboard.store.models import Unit
 from dashboard.store.screen_tokens import ScreenToken

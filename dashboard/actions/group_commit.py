@@ -21,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from dashboard.actions.ingest import IngestRejected, IngestResult, do_ingest_events, do_ingest_requests
+from dashboard.actions.ingest import IngestResult, do_ingest_events, do_ingest_requests
 from dashboard.domain.events import EventIn
 from dashboard.services import Services
 

@@ -89,7 +89,7 @@ def test_the_audit_rows_of_a_scripted_day(day):
     who, where = cli_actor()
     body = export(app, unit=STREET, **DAY)
     assert body["unit"] == STREET and body["from"] == "2026-11-26T16:00:00.000Z"
-    g, c = GRID, "bachuan-zhengjie"
+    g = GRID
     t = lambda m: (T0 + timedelta(minutes=m)).isoformat(timespec="milliseconds").replace("+00:00", "Z")  # noqa: E731
     assert brief(body["rows"]) == [
         (t(-60), "user", "user_added", who, STREET, "street", None, where, "role=staff unit=bachuan",

@@ -17,7 +17,7 @@ from dashboard.domain.unit_tree import UnitNode, UnitTree
 from dashboard.realtime import live
 from dashboard.realtime.holding import HoldingManager
 from dashboard.realtime.publisher import CoalescingAnnouncer
-from tests.helpers import AUTH, COMMUNITY, DISTRICT, GRID, GRID2, OTHER_GRID, incident, unpack, wait_for
+from tests.helpers import AUTH, COMMUNITY, DISTRICT, GRID, GRID2, OTHER_GRID, incident, wait_for
 from tests.realtime.test_live import NS, Socket
 
 PATHS = {"plain": {}, "batch": {"batch": True}, "held": {"will_resume": True}}
@@ -187,7 +187,8 @@ class Wire:
 
 def test_held_messages_wait_and_come_out_in_arrival_order_at_release():
     wire = Wire()
-    held, other = wire.join("e1", "u:c1"), wire.join("e2", "u:c1")
+    held = wire.join("e1", "u:c1")
+    wire.join("e2", "u:c1")  # another client in the room: not held
     wire.manager.hold(held)
     for q in (1, 2, 3):
         wire.send("event", {"seq": q}, "u:c1")

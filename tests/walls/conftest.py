@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from tests.conftest import LiveServer
-from tests.helpers import AUTH, OUTPUT_DIR, ROOT, TOKEN, free_port, unique
+from tests.helpers import AUTH, OUTPUT_DIR, ROOT, TOKEN, unique
 
 CST = timezone(timedelta(hours=8))
 SHOTS = OUTPUT_DIR / "walls"

@@ -76,4 +76,4 @@ def test_a_gap_too_large_to_replay_loads_a_fresh_snapshot_and_says_so(server_on_
     assert len(snapshots) == 1, "one fresh snapshot, not a replay of the gap"
     want = get(again.url, "/api/v1/incidents", unit=COMMUNITY)
     assert page.locator('[data-kpi="incident"] .kpi-value').text_content() == str(want["count"])
-    assert still_open and page.locator(f'#wall-open-items li[data-ref]').count() == want["count"]
+    assert still_open and page.locator('#wall-open-items li[data-ref]').count() == want["count"]
