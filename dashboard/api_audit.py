@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from flask import jsonify, request
 
+from dashboard.access import require_unit
 from dashboard.api import BadQuery, api, error, services
 from dashboard.api_trends import csv_response
 from dashboard.auth import CurrentUser, api_auth_error, api_user
@@ -56,13 +57,11 @@ def _time_arg(name: str, default: datetime) -> datetime:
 
 
 def _audit_unit(svc: Services, user: CurrentUser) -> str | tuple:
-    """ACCESS RULE for the audit export: the unit asked for, if this user may read it.
-    This is the one call site to replace with the central read-access rule."""
+    """The unit asked for (the user's own by default), within the user's scope (dashboard.access)."""
     unit = request.args.get("unit") or user.unit
     if unit not in svc.tree:
         raise BadQuery("unit", f"unknown unit {unit!r}")
-    if not svc.tree.is_within(unit, user.unit):
-        return error(403, f"unit {unit} is outside your unit {user.unit}")
+    require_unit(unit)
     return unit
 
 

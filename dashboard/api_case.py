@@ -10,20 +10,10 @@ from __future__ import annotations
 from flask import jsonify
 
 from dashboard.api import api, error, services
-from dashboard.auth import api_user, can_act_on, request_lang
-from dashboard.services import Services
+from dashboard.access import require_unit
+from dashboard.auth import request_lang
 from dashboard.store.case_file import KINDS, case_file, with_names
 from dashboard.store.queries import current_head
-
-
-def require_case_scope(svc: Services, unit: str):
-    """The read-access rule for one item of `unit` (CONTRACT "Access"): None when allowed, else the
-    error answer. The single place where the central scope check plugs in; until then, a
-    logged-in user (session or HTTP Basic) sees the items of their own subtree only."""
-    user = api_user()
-    if user is not None and not can_act_on(user, unit, svc.tree):
-        return error(403, f"item of unit {unit} lies outside the unit {user.unit} of user {user.name}")
-    return None
 
 
 @api.get("/items/<kind>/<path:ref>")
@@ -35,9 +25,7 @@ def get_case_file(kind: str, ref: str):
     case = case_file(svc.engine, kind=kind, ref=ref, policy=svc.policy, now=svc.clock())
     if case is None:
         return error(404, f"no {kind} {ref!r}")
-    refused = require_case_scope(svc, case["unit"])
-    if refused is not None:
-        return refused
+    require_unit(case["unit"])  # the blueprint's guard cannot know an item's unit before it is loaded
     case["head"] = head
     return jsonify(with_names(case, svc.tree, svc.departments, request_lang()))
 
