@@ -94,7 +94,7 @@ def stream(base_url: str, unit: str, after: int = 0) -> list[dict]:
     """Every message of `unit`'s subtree after `after`, following `more`."""
     out: list[dict] = []
     while True:
-        body = get_json(base_url, "/api/v1/stream", unit=unit, after=after, limit=5000)
+        body = get_json(base_url, "/api/v1/stream", unit=unit, after=after, limit=1000)
         out.extend(body["messages"])
         if not body["messages"] or not body.get("more"):
             return out

@@ -34,11 +34,15 @@ def basic(name: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def trend_app(app_factory, db_url):
-    """An app on each database with the bundled policy (deadlines, surges) and a frozen clock."""
+def trend_app(app_factory, db_url, tmp_path):
+    """An app on each database with the bundled policy (deadlines, surges) and a frozen clock.
+    The history is posted up front, ahead of the frozen clock: the event_time window allows it."""
+    from dashboard.domain.policy import DEFAULT_POLICY_FILE
     from dashboard.store.users import add_user
 
-    app = app_factory(db_url, DASHBOARD_POLICY_FILE="", DASHBOARD_COALESCE_MS="0")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(DEFAULT_POLICY_FILE.read_text(encoding="utf-8") + "\nevent_time: {future: 30d}\n", encoding="utf-8")
+    app = app_factory(db_url, DASHBOARD_POLICY_FILE=str(policy), DASHBOARD_COALESCE_MS="0")
     app.services.clock = Clock(datetime.fromisoformat("2026-03-20T12:00:00+08:00"))
     for name, (role, unit) in USERS.items():
         add_user(app.services.engine, name=name, password=PASSWORD, role=role, unit=unit)
