@@ -18,8 +18,27 @@ MINUTE = 60.0
 HOUR = 3600.0
 DAY = 86400.0
 
-# Share of new items per stream.
-STREAM_WEIGHTS: dict[str, float] = {"incident": 70, "patrol": 15, "mediation": 15}
+# Share of new items per stream: a day of the reference district is about 300
+# incidents, 70 patrol rounds (32 urban communities, one or two rounds each,
+# plus police patrols) and a dozen mediations (DEMO_ITEMS_PER_DAY below).
+STREAM_WEIGHTS: dict[str, float] = {"incident": 78, "patrol": 18, "mediation": 4}
+DEMO_ITEMS_PER_DAY = 385
+
+# When items start, by hour of the day (China time), relative to the day's mean.
+# Grid workers report in office hours (peaks mid-morning and mid-afternoon, a dip
+# at lunch); the hotline and video keep a trickle going at night. Patrols run
+# day and evening (the night rounds of the security teams); mediations are
+# accepted in office hours. Each row is normalised to a mean of 1.
+HOURLY_SHAPE: dict[str, tuple[float, ...]] = {
+    "incident": (0.25, 0.15, 0.12, 0.10, 0.10, 0.15, 0.35, 0.80, 1.50, 1.90, 2.00, 1.70,
+                 1.00, 1.00, 1.60, 1.90, 1.80, 1.40, 0.90, 0.80, 0.75, 0.60, 0.45, 0.33),
+    "patrol": (0.40, 0.30, 0.20, 0.10, 0.10, 0.20, 0.50, 1.00, 1.40, 1.50, 1.40, 1.20,
+               0.80, 0.90, 1.30, 1.40, 1.40, 1.30, 1.20, 1.50, 1.60, 1.40, 1.00, 0.70),
+    "mediation": (0, 0, 0, 0, 0, 0, 0, 0.2, 1.8, 2.6, 2.6, 2.0,
+                  0.6, 0.6, 2.4, 2.6, 2.4, 1.6, 0.4, 0.2, 0, 0, 0, 0),
+}
+HOURLY: dict[str, tuple[float, ...]] = {
+    stream: tuple(24 * v / sum(shape) for v in shape) for stream, shape in HOURLY_SHAPE.items()}
 
 INCIDENT_NAMES = {code: names[0] for code, names in INCIDENT_CATEGORIES.items()}
 
@@ -64,6 +83,17 @@ DETAILS: dict[str, tuple[str, ...]] = {
     "public_order": ("夜间聚众喧哗", "疑似盗窃电瓶车", "商铺门口发生争执"),
     "collective_petition": ("多名业主聚集反映诉求", "业主集体到社区反映物业问题"),
     "safety_hazard": ("燃气泄漏隐患", "电动车楼道充电", "外墙瓷砖脱落", "消防设施损坏"),
+}
+
+# Which department a dispatched incident goes to (派遣部门), by department name
+# (the codes come from the server's department list; see Storyteller.department).
+DEPARTMENTS_BY_CATEGORY: dict[str, dict[str, float]] = {
+    "parking": {"公安": 50, "城管": 50}, "sanitation": {"城管": 70, "生态环境": 30},
+    "neighbourhood_dispute": {"司法": 70, "公安": 30}, "property_fee": {"住建": 80, "司法": 20},
+    "property_service": {"住建": 80, "市场监管": 20}, "public_order": {"公安": 100},
+    "illegal_construction": {"城管": 60, "规划自然资源": 40}, "green_space": {"城管": 60, "规划自然资源": 40},
+    "garage_digging": {"住建": 60, "规划自然资源": 40}, "safety_hazard": {"应急": 50, "住建": 30, "市场监管": 20},
+    "collective_petition": {"信访": 80, "住建": 20},
 }
 
 # Categories a patrol can find on its round (the anomaly opens one).
