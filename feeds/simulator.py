@@ -11,7 +11,9 @@ deadlines apply to what the simulator sends. Lifecycle durations are drawn in
 *simulated* time and divided by `time_scale` (60: a simulated day passes in 24
 real minutes). Mediations last days to weeks, so they take a second factor,
 `mediation_scale`, on top: `DEMO_MEDIATION_SCALE` (720, a simulated day in two
-real minutes) makes a case conclude within tens of minutes on a demo wall. At
+real minutes) makes a case conclude within tens of minutes (`dashboard simulate`'s
+default; the built-in demo runs everything in real time, its history supplying
+mediations at every stage). At
 1.0 (the default) a mediation runs as long as a real one, and its 30-day
 deadline means what it says; with compression, only a policy scaled alike
 would see mediations go overdue.
@@ -88,7 +90,13 @@ class Simulator:
         self._planned = 0  # tie-breaker: equal times come out in planning order
         self._emitted = 0
         self._next_item: datetime | None = None
+        self._clock: datetime | None = None
         self._warmup = timedelta(seconds=warmup)
+
+    @property
+    def clock(self) -> datetime | None:
+        """The time of the latest tick (None before the first)."""
+        return self._clock
 
     @property
     def pending(self) -> int:
@@ -102,6 +110,7 @@ class Simulator:
             raise ValueError("now must be timezone-aware")
         if self._next_item is None:
             self._next_item = now - self._warmup + self._gap()
+        self._clock = now
         while self._next_item <= now:
             self._begin(self._next_item)
             self._next_item += self._gap()

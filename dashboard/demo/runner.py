@@ -19,7 +19,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -55,10 +55,22 @@ def run_name(origin: datetime) -> str:
     return f"demo-{digits or '0'}"
 
 
-def demo_simulator(units: Sequence[Any], origin: datetime, now: datetime) -> Simulator:
-    """The district's simulator for the run that began at `origin` (the same on every restart)."""
-    return Simulator(units, seed=int(origin.timestamp()), rate=DEMO_RATE, daily_curve=True,
-                     source_prefix=run_name(origin), warmup=(now - origin).total_seconds())
+def demo_simulator(units: Sequence[Any], origin: datetime) -> Simulator:
+    """The district's simulator for the run that began at `origin` (the same on every
+    restart), its clock started there: its next tick returns everything since."""
+    sim = Simulator(units, seed=int(origin.timestamp()), rate=DEMO_RATE, daily_curve=True,
+                    source_prefix=run_name(origin))
+    sim.tick(origin)
+    return sim
+
+
+def day_by_day(sim: Simulator, until: datetime) -> Iterator[dict[str, Any]]:
+    """The simulator's events up to `until`, a day per tick (the same events as one tick:
+    the simulator does not depend on tick times), so a long history is never one list."""
+    at = sim.clock
+    while at < until:
+        at = min(at + timedelta(days=1), until)
+        yield from sim.tick(at)
 
 
 def stored_run(svc: Services) -> tuple[datetime, int] | None:
@@ -84,20 +96,20 @@ def prepare(svc: Services, history_days: int = HISTORY_DAYS) -> Simulator:
     if is_empty(svc):
         log.info("demo: writing %d days of history (first run only)", history_days)
         origin = day_start(local_day(now) - timedelta(days=history_days))
-        sim = demo_simulator(units, origin, now)
-        seeded = seed_history(svc, sim.tick(now), now)
+        sim = demo_simulator(units, origin)
+        seeded = seed_history(svc, day_by_day(sim, now), now)
         log.info("demo history: %d days, %d events, %d items, %d alerts, %d rollup rows in %.1f s",
                  history_days, seeded.events, seeded.items, seeded.alerts, seeded.rollup_rows,
                  seeded.seconds["total"])
         return sim
     resumed = stored_run(svc)
     if resumed is None:
-        sim = demo_simulator(units, now - LIVE_WARMUP, now)
+        sim = demo_simulator(units, now - LIVE_WARMUP)
         feed(svc, sim.tick(now))
         return sim
     origin, last = resumed
-    sim = demo_simulator(units, origin, now)
-    missed = [e for e in sim.tick(now) if int(e["id"].rsplit("-", 1)[1]) > last]
+    sim = demo_simulator(units, origin)
+    missed = [e for e in day_by_day(sim, now) if int(e["id"].rsplit("-", 1)[1]) > last]
     log.info("demo run %s resumed: %d events planned while stopped", run_name(origin), len(missed))
     feed(svc, missed)
     return sim

@@ -48,7 +48,7 @@ def test_history_equals_ingest_and_rebuild(app_factory, sqlite_url, tmp_path):
     other = _app(app_factory, f"sqlite:///{tmp_path / 'other.db'}", NOW).services
     run = stored_run(seeded)
     assert run is not None
-    raw = demo_simulator(list(seeded.tree.nodes.values()), run[0], NOW).tick(NOW)
+    raw = demo_simulator(list(seeded.tree.nodes.values()), run[0]).tick(NOW)  # one tick: the same events
     for start in range(0, len(raw), 400):
         events, problems = parse_batch(raw[start:start + 400])
         assert not problems
@@ -97,7 +97,7 @@ def test_restart_ingests_what_was_planned_while_stopped(app_factory, sqlite_url)
     back = NOW + timedelta(minutes=50)
     svc.clock = lambda: back
     resumed = prepare(svc)   # not empty: the stored run is rebuilt, the gap ingested
-    expected = demo_simulator(list(svc.tree.nodes.values()), stored_run(svc)[0], back).tick(back)
+    expected = demo_simulator(list(svc.tree.nodes.values()), stored_run(svc)[0]).tick(back)
     with Session(svc.engine) as session:
         ids = session.scalars(select(Event.source_id).where(Event.source_id.like("demo-%"))).all()
     assert sorted(ids) == sorted(e["id"] for e in expected)
