@@ -94,7 +94,7 @@ def prepare(svc: Services, history_days: int = HISTORY_DAYS) -> Simulator:
     """Seed or catch up, before the server serves; returns the simulator to keep ticking."""
     now, units = svc.clock(), list(svc.tree.nodes.values())
     if is_empty(svc):
-        log.info("demo: writing %d days of history (first run only)", history_days)
+        log.info("demo: writing %d days of history (first run only; about a minute)", history_days)
         origin = day_start(local_day(now) - timedelta(days=history_days))
         sim = demo_simulator(units, origin)
         seeded = seed_history(svc, day_by_day(sim, now), now)
