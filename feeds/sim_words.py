@@ -18,8 +18,27 @@ MINUTE = 60.0
 HOUR = 3600.0
 DAY = 86400.0
 
-# Share of new items per stream.
-STREAM_WEIGHTS: dict[str, float] = {"incident": 70, "patrol": 15, "mediation": 15}
+# Share of new items per stream: a day of the reference district is about 300
+# incidents, 70 patrol rounds (32 urban communities, one or two rounds each,
+# plus police patrols) and a dozen mediations (DEMO_ITEMS_PER_DAY below).
+STREAM_WEIGHTS: dict[str, float] = {"incident": 78, "patrol": 18, "mediation": 4}
+DEMO_ITEMS_PER_DAY = 385
+
+# When items start, by hour of the day (China time), relative to the day's mean.
+# Grid workers report in office hours (peaks mid-morning and mid-afternoon, a dip
+# at lunch); the hotline and video keep a trickle going at night. Patrols run
+# day and evening (the night rounds of the security teams); mediations are
+# accepted in office hours. Each row is normalised to a mean of 1.
+HOURLY_SHAPE: dict[str, tuple[float, ...]] = {
+    "incident": (0.25, 0.15, 0.12, 0.10, 0.10, 0.15, 0.35, 0.80, 1.50, 1.90, 2.00, 1.70,
+                 1.00, 1.00, 1.60, 1.90, 1.80, 1.40, 0.90, 0.80, 0.75, 0.60, 0.45, 0.33),
+    "patrol": (0.40, 0.30, 0.20, 0.10, 0.10, 0.20, 0.50, 1.00, 1.40, 1.50, 1.40, 1.20,
+               0.80, 0.90, 1.30, 1.40, 1.40, 1.30, 1.20, 1.50, 1.60, 1.40, 1.00, 0.70),
+    "mediation": (0, 0, 0, 0, 0, 0, 0, 0.2, 1.8, 2.6, 2.6, 2.0,
+                  0.6, 0.6, 2.4, 2.6, 2.4, 1.6, 0.4, 0.2, 0, 0, 0, 0),
+}
+HOURLY: dict[str, tuple[float, ...]] = {
+    stream: tuple(24 * v / sum(shape) for v in shape) for stream, shape in HOURLY_SHAPE.items()}
 
 INCIDENT_NAMES = {code: names[0] for code, names in INCIDENT_CATEGORIES.items()}
 

@@ -11,7 +11,9 @@ deadlines apply to what the simulator sends. Lifecycle durations are drawn in
 *simulated* time and divided by `time_scale` (60: a simulated day passes in 24
 real minutes). Mediations last days to weeks, so they take a second factor,
 `mediation_scale`, on top: `DEMO_MEDIATION_SCALE` (720, a simulated day in two
-real minutes) makes a case conclude within tens of minutes on a demo wall. At
+real minutes) makes a case conclude within tens of minutes (`dashboard simulate`'s
+default; the built-in demo runs everything in real time, its history supplying
+mediations at every stage). At
 1.0 (the default) a mediation runs as long as a real one, and its 30-day
 deadline means what it says; with compression, only a policy scaled alike
 would see mediations go overdue.
@@ -23,6 +25,14 @@ take days) fewer events come out than that: about a seventh in the first
 minute, half after two hours. `warmup` (seconds) starts the clock that long
 before the first tick instead, so the first tick returns that much history at
 once (past `occurred_at`s) and the wall opens mid-day, some items overdue.
+
+Day rhythm. With `daily_curve`, items start by the hour of the day (China
+time) as sim_words.HOURLY says, per stream (thinning: candidates at the peak
+rate, each kept with the hour's share of it), so `rate` is the mean over a day.
+`DEMO_RATE` is the reference district's day (sim_words.DEMO_ITEMS_PER_DAY).
+
+Departments. A dispatched incident names the department that usually takes
+its category (dashboard.domain.departments.usual_department, no random draw).
 
 Restarts. (`source`, `id`) and `ref` must be new to the server, so a process
 that may restart should pass a fresh `source_prefix`, e.g. `run_prefix(now)`:
@@ -43,7 +53,9 @@ from feeds.sim_world import UnitLike, World
 
 # Mean events per started item with the proportions of sim_words/sim_stories
 # (measured: tests/feeds/test_simulator.py checks the realised rate against it).
-EVENTS_PER_ITEM = 6.75
+EVENTS_PER_ITEM = 6.6
+DEMO_RATE = w.DEMO_ITEMS_PER_DAY * EVENTS_PER_ITEM / w.DAY
+_PEAK = max(max(curve) for curve in w.HOURLY.values())
 DEMO_MEDIATION_SCALE = 720.0
 # Field order of the emitted dicts (CONTRACT order; optional ones only when set).
 FIELDS = ("id", "source", "kind", "type", "ref", "unit", "occurred_at", "category", "priority",
@@ -61,7 +73,7 @@ class Simulator:
     def __init__(self, units: Sequence[UnitLike], *, seed: int = 1, rate: float = 2.0,
                  time_scale: float = 1.0, source_prefix: str = "sim",
                  mediation_scale: float = 1.0, warmup: float = 0.0,
-                 points: Mapping[str, tuple[float, float]] | None = None) -> None:
+                 points: Mapping[str, tuple[float, float]] | None = None, daily_curve: bool = False) -> None:
         if rate <= 0 or time_scale <= 0 or mediation_scale <= 0 or warmup < 0:
             raise ValueError("rate, time_scale and mediation_scale must be positive, warmup not negative")
         self._rng = random.Random(seed)
@@ -69,12 +81,19 @@ class Simulator:
         self._story = Storyteller(self._world, self._rng, time_scale=time_scale,
                                   mediation_scale=mediation_scale, ref_tag=source_prefix.upper())
         self._prefix = source_prefix
-        self._items_per_s = rate / EVENTS_PER_ITEM
+        self._daily = daily_curve
+        self._items_per_s = rate / EVENTS_PER_ITEM * (_PEAK if daily_curve else 1.0)
         self._queue: list[tuple[datetime, int, dict[str, Any]]] = []
         self._planned = 0  # tie-breaker: equal times come out in planning order
         self._emitted = 0
         self._next_item: datetime | None = None
+        self._clock: datetime | None = None
         self._warmup = timedelta(seconds=warmup)
+
+    @property
+    def clock(self) -> datetime | None:
+        """The time of the latest tick (None before the first)."""
+        return self._clock
 
     @property
     def pending(self) -> int:
@@ -88,6 +107,7 @@ class Simulator:
             raise ValueError("now must be timezone-aware")
         if self._next_item is None:
             self._next_item = now - self._warmup + self._gap()
+        self._clock = now
         while self._next_item <= now:
             self._begin(self._next_item)
             self._next_item += self._gap()
@@ -104,6 +124,8 @@ class Simulator:
         # Whole seconds, rounded up so the item starts after the instant drawn.
         start = at.replace(microsecond=0) + timedelta(seconds=1 if at.microsecond else 0)
         stream = w.pick(self._rng, w.STREAM_WEIGHTS)
+        if self._daily and self._rng.random() * _PEAK >= w.HOURLY[stream][start.astimezone(CST).hour]:
+            return  # a candidate the hour of day thins out
         if stream == "patrol" and not self._world.patrol_areas:
             stream = "incident"  # a tree without grids has nowhere to patrol
         steps: list[Step] = getattr(self._story, stream)(start)
@@ -127,4 +149,4 @@ def run_prefix(now: datetime) -> str:
     return f"sim-{digits or '0'}"
 
 
-__all__ = ["DEMO_MEDIATION_SCALE", "EVENTS_PER_ITEM", "Simulator", "run_prefix"]
+__all__ = ["DEMO_MEDIATION_SCALE", "DEMO_RATE", "EVENTS_PER_ITEM", "Simulator", "run_prefix"]

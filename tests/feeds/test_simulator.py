@@ -161,9 +161,10 @@ def _share(counter: Counter[str], key: str) -> float:
 def test_stream_category_priority_and_source_mix(long_run: list[dict[str, Any]], units: list[Any]) -> None:
     starts = [e for e in long_run if e["type"] in ("reported", "started", "accepted")]
     streams = Counter(e["kind"] for e in starts)
-    assert 0.65 < _share(streams, "incident") < 0.77
-    assert 0.11 < _share(streams, "patrol") < 0.19
-    assert 0.11 < _share(streams, "mediation") < 0.19
+    # a day of the reference district: ~300 incidents, ~70 patrol rounds, a dozen mediations
+    assert 0.73 < _share(streams, "incident") < 0.83
+    assert 0.14 < _share(streams, "patrol") < 0.22
+    assert 0.02 < _share(streams, "mediation") < 0.06
     reported = [e for e in starts if e["kind"] == "incident"]
     cats = Counter(e["category"] for e in reported)
     for common in ("parking", "sanitation", "neighbourhood_dispute", "property_fee"):
@@ -199,7 +200,8 @@ def test_most_incidents_meet_deadlines_and_a_few_miss_or_reopen(long_run: list[d
         reopened += "reopened" in first
         if prio <= 2:
             assert "arrived" in first
-    assert 0.06 < missed / len(done) < 0.15
+    # each stage is missed on its own (7 % acknowledge, 12 % arrive, 10 % resolve)
+    assert 0.15 < missed / len(done) < 0.30
     assert 0.01 < reopened / len(done) < 0.06
 
 
@@ -220,7 +222,9 @@ def test_checkpoints_mostly_on_time(long_run: list[dict[str, Any]]) -> None:
 def test_mediations_mostly_agree_and_failures_often_transfer(long_run: list[dict[str, Any]]) -> None:
     kinds = Counter(e["type"] for e in long_run if e["kind"] == "mediation")
     assert 0.6 < kinds["agreed"] / (kinds["agreed"] + kinds["failed"]) < 0.8
-    assert 0.5 < kinds["transferred"] / kinds["failed"] < 0.9
+    # (70 % of failures transfer, days later; with mediations now 4 % of starts, few enough
+    # samples that the window's end, cutting off late transfers, shows in the ratio)
+    assert 0.35 < kinds["transferred"] / kinds["failed"] < 0.9
 
 
 def test_surges_happen(long_run: list[dict[str, Any]], units: list[Any]) -> None:
