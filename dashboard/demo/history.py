@@ -37,7 +37,7 @@ from dashboard.demo.duty import ack_delay, ack_note, alert_key, officer, surge_r
 from dashboard.domain.clocks import alert_key as stage_key, cycle_of, next_due
 from dashboard.domain.escalation import UP
 from dashboard.domain.events import EventIn, Location
-from dashboard.domain.policy import format_duration, parse_duration
+from dashboard.domain.policy import format_duration
 from dashboard.domain.trends import parse_time
 from dashboard.services import Services
 from dashboard.store import rollups
