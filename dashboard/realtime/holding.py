@@ -43,7 +43,8 @@ class HoldingManager(socketio.Manager):
         self._held: dict[str, list[tuple[str, Any]]] = {}
         self._delivered: dict[str, set[int]] = {}
         self._floors: dict[str, tuple[int, float]] = {}
-        self._held_lock = threading.Lock()
+        # Re-entrant: a release sends through the manager, whose delivery hooks take it again.
+        self._held_lock = threading.RLock()
 
     def track(self, sid: str) -> None:
         """Remember the seqs this (per-event) client receives live."""
