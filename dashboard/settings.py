@@ -122,6 +122,7 @@ class Settings:
     login_failures: str = "5/minute;20/hour"   # failed logins / Basic checks per user name and per address
     ingest_rate: str = "600/second"           # POST /api/v1/events per bearer token
     public_url: str | None = None   # how browsers and screens reach the server (behind a proxy)
+    replay_limit: int = 20000       # missed messages a resume replays; beyond, `resync` (a fresh snapshot)
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -153,6 +154,7 @@ class Settings:
             login_failures=_rate(env, "DASHBOARD_LOGIN_FAILURES", "5/minute;20/hour"),
             ingest_rate=_rate(env, "DASHBOARD_INGEST_RATE", "600/second"),
             public_url=_public_url(env),
+            replay_limit=_int(env, "DASHBOARD_REPLAY_LIMIT", 20000, 1, 10_000_000),
         )
 
     @property

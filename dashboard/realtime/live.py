@@ -12,7 +12,7 @@ Client → server
            {"replayed": n, "head": seq covered}, or {"error": why} for a SEQ that
            is not a whole number >= 0, or {"replayed": 0, "head", "resync": true}.
   resync   {"head", "reason"}: sent instead of a replay when more than
-           REPLAY_LIMIT messages were missed; the client reloads its snapshot
+           DASHBOARD_REPLAY_LIMIT messages were missed; the client reloads its snapshot
            (GET /api/v1/walls/<unit>) and resumes after that snapshot's head.
 
 Server → client, on revocation
@@ -62,7 +62,6 @@ milliseconds after a message that was committed after its connect.
 from __future__ import annotations
 
 import logging
-import os
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -81,7 +80,7 @@ from dashboard.store.queries import current_head, messages_after
 
 REPLAY_PAGE = 500
 # Beyond this many missed messages a wall is better served by a fresh snapshot.
-REPLAY_LIMIT = int(os.environ.get("DASHBOARD_REPLAY_LIMIT", "20000"))  # messages; beyond: `resync`
+REPLAY_LIMIT = 20000  # the default of DASHBOARD_REPLAY_LIMIT (Settings.replay_limit); beyond: `resync`
 # How long a new client's live messages wait for its `resume` before flowing anyway:
 # a client that said so at connect (auth.resume) is waited for longer than a plain one,
 # which may never resume and should not see its first live message late.
@@ -178,7 +177,7 @@ class LiveNamespace(Namespace):
             return {"error": _why(client["cred"])}
         head = current_head(svc.engine)
         metrics.RESUMES.inc()
-        if head - after > REPLAY_LIMIT:
+        if head - after > svc.settings.replay_limit:
             metrics.RESYNCS.inc()
             emit("resync", {"head": head, "reason": "gap too large; load a fresh snapshot"})
             return {"replayed": 0, "head": head, "resync": True}
