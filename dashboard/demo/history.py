@@ -82,9 +82,10 @@ def seed_history(svc: Services, raw: Iterable[dict[str, Any]], now: datetime) ->
     alerted = {key: alerts.for_item(state, replayer.full_state(key)) for key, (state, _) in replayer.states.items()}
     alerts.surges(events, svc.policy.surge_window, svc.policy.surge_count)
     for row, changes in alerts.made:
+        dispatches = _dispatches(replayer, row)
         for action, level, at, _, _ in changes:
             replayer.alert(unit=row["unit"], category=row["category"], priority=row["priority"],
-                           action=action, level=level, at=at)
+                           action=action, level=level, at=at, department=_holding(dispatches, at))
     out.seconds["alerts"] = time.perf_counter() - began
     with Session(svc.engine) as session:
         seqs = SeqBlock(session)
@@ -102,6 +103,22 @@ def seed_history(svc: Services, raw: Iterable[dict[str, Any]], now: datetime) ->
     out.alert_changes = sum(len(changes) for _, changes in alerts.made)
     out.seconds["total"] = time.perf_counter() - began
     return out
+
+
+def _dispatches(replayer: Replayer, row: dict) -> list[tuple[datetime, str | None]]:
+    """The item's dispatches (time, department), oldest first: who held it when."""
+    key = (row["kind"], row["ref"])
+    if row["kind"] != "incident" or key not in replayer.states:
+        return []
+    found = replayer.full_state(key).get("details", {}).get("dispatches", [])
+    return [(parse_time(d["at"]), d.get("department")) for d in found]
+
+
+def _holding(dispatches: list[tuple[datetime, str | None]], at: datetime) -> str | None:
+    """The department dispatched last at or before `at` (events sort before alert changes
+    of the same instant in the log, so rebuild-rollups attributes it the same way)."""
+    held = [department for when, department in dispatches if when <= at]
+    return held[-1] if held else None
 
 
 class _Alerts:
