@@ -40,7 +40,7 @@ def formula_safe(value):
 
 def _time_arg(name: str, default: datetime) -> datetime:
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         if len(raw) == 10:
@@ -58,7 +58,7 @@ def _time_arg(name: str, default: datetime) -> datetime:
 
 def _audit_unit(svc: Services, user: CurrentUser) -> str | tuple:
     """The unit asked for (the user's own by default), within the user's scope (dashboard.access)."""
-    unit = request.args.get("unit") or user.unit
+    unit = request.args.get("unit", user.unit)
     if unit not in svc.tree:
         raise BadQuery("unit", f"unknown unit {unit!r}")
     require_unit(unit)

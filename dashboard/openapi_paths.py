@@ -117,6 +117,9 @@ def _trend_params() -> list[dict]:
             _param("lang", "zh or en: the language of *_name columns", schema={"type": "string", "enum": ["zh", "en"]})]
 
 
+AUDIT_TIME = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
+
+
 def paths() -> dict[str, Any]:
     text = {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}}
     return {
@@ -175,7 +178,8 @@ def paths() -> dict[str, Any]:
                                      {"type": ["object", "array"]}, []),
         "/api/v1/audit": _read("getAudit", "cases", "Every alert change and user action with time, user, unit, level, note",
                                {"type": ["object", "array"]},
-                               [UNIT, _param("from", "first day", schema=DAY), _param("to", "last day", schema=DAY),
+                               [UNIT, _param("from", "start (inclusive): a district-time date YYYY-MM-DD (its midnight) or an RFC 3339 time; default today 00:00", schema=AUDIT_TIME),
+                                _param("to", "end (exclusive), same forms; default now", schema=AUDIT_TIME),
                                 _param("format", "json (default) or csv", schema={"type": "string", "enum": ["json", "csv"]})],
                                csv=True, security=USER),
         "/api/v1/me": {"get": _op("getMe", "read", "The user of this request", USER,
