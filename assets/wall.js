@@ -315,13 +315,15 @@
     this.noticeTimer = setTimeout(function () { box.hidden = true; self.relayout(); }, 30000);
   };
 
-  // For bench/soak.py: counters since the last call, then reset.
+  // For bench/soak.py and bench/pixel.py (a bench hook): counters since the last call, then reset.
   Wall.prototype.takeStats = function () {
     var s = this.stats;
     this.stats = freshStats();
     s.items = this.model.items.size;
-    s.carried = this.frame.carried;
-    s.skipped = this.ticker.skipped;
+    s.carried = this.frame.carried;    // frames that left work for the next one
+    this.frame.carried = 0;
+    s.skipped = this.ticker.skipped - (this.skippedSeen || 0);  // ticker lines never drawn
+    this.skippedSeen = this.ticker.skipped;
     s.mapDraws = this.map ? this.map.draws : 0;
     s.mapDrawMs = this.map ? this.map.drawMs : 0;
     return s;

@@ -74,7 +74,7 @@
     });
   };
 
-  // "区级 签收超时 ×12 治安 5 · 乱停车 4": the two commonest categories name what the group is about.
+  // "区级 签收超时 ×12 治安 5 · 乱停车 4": the two commonest categories say what the group is about.
   WallBanner.prototype.grouped = function (pending) {
     var wall = this.wall, banner = this.node, groups = WallBanner.groups(pending);
     groups.slice(0, GROUPS).forEach(function (g) {
@@ -84,9 +84,9 @@
       item.appendChild(el("span", "banner-reason", wall.t("stage:" + g.reason)));
       item.appendChild(el("span", "banner-n", "×" + g.count));
       var top = Array.from(g.categories.entries()).sort(function (a, b) { return b[1] - a[1]; }).slice(0, 2);
-      if (top.length) {
+      if (top.length) {  // one category needs no count of its own
         item.appendChild(el("span", "banner-unit", top.map(function (c) {
-          return wall.categoryLabel(c[0]) + " " + c[1];
+          return wall.categoryLabel(c[0]) + (g.categories.size > 1 ? " " + c[1] : "");
         }).join(" · ")));
       }
       banner.appendChild(item);

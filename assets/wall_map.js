@@ -95,7 +95,8 @@
     window.dash_clientside.set_props(this.graphId, {figure: {data: fig.data, layout: fig.layout}});
   };
 
-  // Plotly draws after set_props returns: its own event says how long it took.
+  // Plotly draws after set_props returns: its own event says how long it took. Only the first
+  // afterplot after our draw counts (plotly also redraws by itself, e.g. when its box is resized).
   WallMap.prototype.watchDrawing = function () {
     var self = this, gd = this.gd || document.querySelector("#" + this.graphId + " .js-plotly-plot");
     if (!gd || !gd.on || this.gd) return;
@@ -103,6 +104,7 @@
     gd.on("plotly_afterplot", function () {
       if (!self.drawStart) return;
       self.drawMs = performance.now() - self.drawStart;
+      self.drawStart = 0;
       self.cadence.cost(self.drawMs);
     });
   };
