@@ -70,7 +70,7 @@ OBSERVE_JS = """(prefix) => {
   // The wall's message hook (assets/wall.js): when each event reached the page, to split the latency.
   const arrived = window.__pxArrived = {};
   window.wallHooks = [(name, data) => {
-    const m = new RegExp(prefix + "(\\d+)Q").exec(data.title || "");
+    const m = new RegExp(prefix + "(\\\\d+)Q").exec(data.title || "");
     if (m && !(m[1] in arrived)) arrived[m[1]] = performance.timeOrigin + performance.now();
   }];
 }"""
