@@ -1,10 +1,12 @@
 /* The wall display's browser side (assets/wall_*.js hold its parts).
  *
  * Loads a snapshot once, then applies pushed messages as deltas, resuming by
- * seq on every (re)connect so nothing is missed (LiveFeed). Drawing is
- * batched: a message updates the model at once and is drawn at once, or with
- * the next redraw when they stream in; a 1-second tick redraws the clocks;
- * alerts reach the banner at once. No server traffic per tick.
+ * seq on every (re)connect so nothing is missed (LiveFeed). A message is
+ * applied to the model at once and marks what it changed; the next animation
+ * frame draws those parts (WallFrame: ticker, banner, tiles, lists, within a
+ * frame budget, the rest in the frame after). The league table and the map
+ * redraw on their own cadence, spaced by what they cost (WallCadence). A
+ * 1-second tick rewrites the clocks. No server traffic per tick.
  * A wall runs for days: every list is capped, a quiet wall says so (amber,
  * then red), it reloads a fresh day at midnight and the page on a plan.
  */
@@ -12,29 +14,64 @@
   "use strict";
 
   // Assets load in name order: the helpers are looked up when the wall starts.
-  var U, el, setText;
-  // A lone message is drawn at once; under a stream the wall redraws at most
-  // once a RENDER_MS (measured: drawing, not handling, is what a message costs).
-  var RENDER_MS = 1000;
-  var TICKER_CAP = 30;
+  var U, setText;
   var SCREEN_CHECK_MS = 5 * 60 * 1000;
   var QUIET_FOR_RELOAD_MS = 60 * 1000;
   var RELOAD_GRACE_MS = 2 * 3600 * 1000;  // after the planned time, reload even if never quiet
+  var SCORE_MAX_AGE_MS = 1000;            // the clock-dependent figures move once a second
+  // The league table: at most every LEAGUE_MS, and its draws at most LEAGUE_SHARE of the page's time.
+  var LEAGUE_MS = 500;
+  var LEAGUE_SHARE = 0.05;
+  // What a message of each kind can change besides the ticker and the KPI tiles.
+  var KIND_PARTS = {incident: "items", patrol: "patrols", mediation: "mediations"};
 
   function Wall(cfg) {
-    U = window.WallUtil; el = U.el; setText = U.setText;
+    U = window.WallUtil; setText = U.setText;
     this.cfg = cfg;
     this.labels = cfg.labels;
+    this.$ = function (id) { return document.getElementById(id); };
     this.model = new window.WallModel(cfg);
     this.panels = new window.WallPanels(this);
-    this.map = document.getElementById("wall-map") ? new window.WallMap(this, "wall-map") : null;
+    this.map = this.$("wall-map") ? new window.WallMap(this, "wall-map") : null;
+    this.ticker = new window.WallTicker(this, this.$("wall-ticker"), this.$("wall-ticker-overflow"));
+    this.banner = new window.WallBanner(this, this.$("wall-banner"));
+    this.frame = this.newFrame();
+    var self = this;
+    this.league = new window.WallCadence(function () {
+      if (self.model.day0 !== undefined && self.$("wall-league")) self.panels.league(self.scoreNow());
+    }, {minMs: LEAGUE_MS, share: LEAGUE_SHARE});
     this.muted = new URLSearchParams(location.search).get("mute") === "1" || localStorage.getItem("wall-muted") === "1";
     this.state = "connecting";
-    this.tickerQueue = [];
-    this.stats = {messages: 0, handleMs: 0, renders: 0, renderMs: 0, maxRenderMs: 0, since: Date.now()};
-    this.$ = function (id) { return document.getElementById(id); };
+    this.stats = freshStats();
     this.start();
   }
+
+  function freshStats() { return {messages: 0, handleMs: 0, renders: 0, renderMs: 0, maxRenderMs: 0, since: Date.now()}; }
+
+  // The cheap parts, in the order a frame draws them.
+  Wall.prototype.newFrame = function () {
+    var self = this, panels = this.panels;
+    var parts = [
+      {name: "banner", draw: function () { if (self.banner.render()) self.relayout(); }},
+      {name: "ticker", draw: function () { self.ticker.flush(panels.room(self.ticker.list)); }},
+      {name: "kpis", draw: function (f) { panels.kpis(f.score()); }},
+      {name: "items", draw: function (f) { if (self.$("wall-open-items")) panels.items(f.score(), f.now); }},
+      {name: "alerts", draw: function (f) { if (self.$("wall-alerts")) panels.alerts(f.score(), f.now); }},
+      {name: "patrols", draw: function (f) { if (self.$("wall-patrol-list")) panels.patrols(f.score(), f.now); }},
+      {name: "mediations", draw: function (f) { if (self.$("wall-med-list")) panels.mediations(f.score(), f.now); }}
+    ];
+    return new window.WallFrame(parts, {
+      begin: function () {
+        var now = self.now();
+        return {now: now, score: function () { return self.scoreNow(); }};
+      },
+      done: function (ms) {
+        var s = self.stats;
+        s.renders += 1; s.renderMs += ms;
+        if (ms > s.maxRenderMs) s.maxRenderMs = ms;
+      }
+    });
+  };
 
   Wall.prototype.t = function (key) { return (this.labels.ui && this.labels.ui[key]) || key; };
   Wall.prototype.now = function () { return this.feed ? this.feed.now() : Date.now(); };
@@ -68,7 +105,7 @@
     });
     this.tick();
     setInterval(function () { self.tick(); }, 1000);
-    window.addEventListener("resize", function () { self.scheduleRender(); });  // lists count the rows that fit
+    window.addEventListener("resize", function () { self.relayout(); });  // lists count the rows that fit
     var root = this.$("wall-root");
     setInterval(function () { root.classList.toggle("flash-on"); }, 500);  // the banner's own-level flash (wall.css)
     if (cfg.screen) setInterval(function () { self.checkScreen(); }, SCREEN_CHECK_MS);
@@ -78,8 +115,7 @@
 
   Wall.prototype.applySnapshot = function (snap) {
     this.model.applySnapshot(snap);
-    this.$("wall-ticker").textContent = "";
-    this.tickerQueue = snap.recent.map(function (m) { return {name: m.name, data: m.data}; });
+    this.ticker.reset(snap.recent.map(function (m) { return {name: m.name, data: m.data}; }));
     var last = snap.recent[snap.recent.length - 1];
     if (last && !this.feed.lastMessageAt) {
       this.feed.lastMessageAt = Date.parse(last.data.received_at || last.data.at || snap.server_time) - this.feed.offsetMs;
@@ -91,83 +127,64 @@
     this.render(true);
   };
 
+  // A pushed message: into the model at once, its parts marked for the next frame.
   Wall.prototype.handle = function (name, data) {
-    var t0 = performance.now(), changed;
+    var t0 = performance.now(), frame = this.frame, changed = false;
     if (name === "event") {
       changed = this.model.applyEvent(data, this.now());
+      if (changed) frame.dirty.add("kpis").add(KIND_PARTS[data.item.kind] || "kpis");
     } else if (name === "alert") {
       changed = this.model.applyAlert(data);
       var active = data.state === "raised" || data.state === "escalated";
       if (changed && active && data.level === this.cfg.level) this.chime();
-      if (changed) this.scheduleBanner();
+      if (changed) frame.dirty.add("banner").add("kpis").add("alerts").add("items");
     }
-    this.tickerQueue.push({name: name, data: data});
-    if (this.tickerQueue.length > TICKER_CAP) this.tickerQueue.shift();
-    this.scheduleRender();
+    this.ticker.push(name, data);
+    frame.mark("ticker");
+    if (changed) this.expensive();
     this.stats.messages += 1;
     this.stats.handleMs += performance.now() - t0;
-    if (window.wallHooks) window.wallHooks.forEach(function (hook) { hook(name, data); });
+    if (window.wallHooks) window.wallHooks.forEach(function (hook) { hook(name, data); });  // tests and bench/pixel.py
   };
 
-  // Draw at once when the wall has been quiet, else at most every RENDER_MS:
-  // a lone message shows immediately, a burst shares one drawing.
-  Wall.prototype.scheduleRender = function () {
-    if (this.renderTimer) return;
-    var self = this, wait = Math.max(0, (this.lastRender || 0) + RENDER_MS - Date.now());
-    this.renderTimer = setTimeout(function () { self.renderTimer = null; self.render(); }, wait);
+  // The parts that are too costly to draw per frame: each on its own cadence.
+  Wall.prototype.expensive = function () {
+    this.league.want();
+    if (this.map) this.map.want();
   };
 
-  Wall.prototype.scheduleBanner = function () {
-    var self = this;
-    if (!this.bannerTimer) this.bannerTimer = setTimeout(function () { self.bannerTimer = null; self.renderBanner(); }, 0);
+  // The score of the model as it stands: computed once per change of the model, at most a second old.
+  Wall.prototype.scoreNow = function () {
+    var now = this.now();
+    if (!this.score || this.scoreVersion !== this.model.version || now - this.scoreAt >= SCORE_MAX_AGE_MS) {
+      this.score = this.model.score(now);
+      this.scoreVersion = this.model.version;
+      this.scoreAt = now;
+    }
+    return this.score;
   };
 
+  // The boxes changed size (a resize, the banner or a notice came or went): every list counts its rows again.
+  Wall.prototype.relayout = function () {
+    window.WallPanels.invalidateRooms();
+    this.frame.markAll();
+    this.league.want();
+  };
+
+  // Everything at once (a fresh snapshot; bench/soak.py times it as "a full draw").
   Wall.prototype.render = function (mapNow) {
-    var t0 = performance.now(), now = this.now();
-    var score = this.model.score(now);
+    var t0 = performance.now();
+    this.score = null;
+    var score = this.scoreNow(), now = this.scoreAt;
+    window.WallPanels.invalidateRooms();
+    if (this.banner.render()) window.WallPanels.invalidateRooms();
     this.panels.render(score, now);
-    this.renderBanner();
-    this.flushTicker();
-    this.panels.fitTicker();
-    if (this.map) this.map.update(score, now, mapNow);
-    this.lastRender = Date.now();
+    this.ticker.flush(this.panels.room(this.ticker.list));
+    if (this.map) { if (mapNow) this.map.drawNow(); else this.map.want(); }
     var took = performance.now() - t0;
     this.stats.renders += 1;
     this.stats.renderMs += took;
     if (took > this.stats.maxRenderMs) this.stats.maxRenderMs = took;
-    this.score = score;
-  };
-
-  // --- ticker: the latest messages, newest on top ------------------------------
-  Wall.prototype.flushTicker = function () {
-    if (!this.tickerQueue.length) return;
-    var list = this.$("wall-ticker"), self = this;
-    var frag = document.createDocumentFragment();
-    this.tickerQueue.slice().reverse().forEach(function (m) { frag.appendChild(self.tickerRow(m.name, m.data)); });
-    this.tickerQueue = [];
-    list.insertBefore(frag, list.firstChild);
-    while (list.childElementCount > TICKER_CAP) list.removeChild(list.lastChild);
-  };
-
-  Wall.prototype.tickerRow = function (name, data) {
-    var li = el("li", "ticker-row ticker-" + name + (name === "alert" ? " ticker-" + data.action : ""));
-    li.dataset.seq = data.seq;
-    var at = Date.parse(data.occurred_at || data.at || data.received_at) || this.now();
-    li.appendChild(el("span", "ticker-time", U.hhmm(at, this.cfg.tz_offset_min)));
-    // A raised surge is not a missed deadline: it has its own label.
-    var surge = name === "alert" && data.action === "raised" && String(data.stage || "").split(":")[0] === "surge";
-    li.appendChild(el("span", "ticker-type", name === "event" ? this.typeLabel(data.type) :
-                      this.t(surge ? "alert:raised:surge" : "alert:" + data.action)));
-    li.appendChild(el("span", "ticker-title", name === "event" ? this.subject(data) : this.alertText(data)));
-    li.appendChild(el("span", "ticker-unit", this.panels.short(data.unit)));
-    if (data.description) li.title = data.description;  // a property, never parsed as HTML
-    return li;
-  };
-
-  // What an event is about: its title, else its item's, else a patrol's team.
-  Wall.prototype.subject = function (data) {
-    var item = data.item || {};
-    return data.title || item.title || (item.details || {}).team || data.ref;
   };
 
   // "签收超时 · 治安 待签收"; a missed checkpoint names the checkpoint.
@@ -189,8 +206,12 @@
       this.feed.resync(true);      // a new day: today's counters start again
     }
     this.planReload(now);
-    // Clocks move every second; skip when a message just drew everything.
-    if (this.model.day0 !== undefined && !this.renderTimer && Date.now() - (this.lastRender || 0) > 900) this.render();
+    // Clocks move every second: every cheap part in the next frame, the league and map on their cadence.
+    if (this.model.day0 !== undefined) {
+      window.WallPanels.invalidateRooms();  // once a second a list may measure its box again
+      this.frame.markAll();
+      this.expensive();
+    }
   };
 
   Wall.prototype.renderAge = function () {
@@ -215,33 +236,7 @@
     setText(badge, text);
   };
 
-  // --- escalation banner, chime, mute ------------------------------------------------
-  Wall.prototype.renderBanner = function () {
-    var banner = this.$("wall-banner"), self = this, order = {district: 0, street: 1, community: 2}, pending = [];
-    this.model.alerts.forEach(function (a) { if (window.WallModel.pending(a)) pending.push(a); });
-    pending.sort(function (a, b) {
-      return (order[a.level] - order[b.level]) || (a.priority || 9) - (b.priority || 9) || b.seq - a.seq;
-    });
-    var sig = pending.slice(0, 3).map(function (a) { return a.id + ":" + a.seq; }).join(",") + "/" + pending.length;
-    if (banner._sig === sig) return;
-    banner._sig = sig;
-    banner.textContent = "";
-    if (banner.hidden !== (pending.length === 0)) this.scheduleRender();  // the lists below gain or lose room
-    banner.hidden = pending.length === 0;
-    var own = pending.some(function (a) { return a.level === self.cfg.level; });
-    banner.className = "wall-banner" + (own ? " banner-own" : "");
-    banner.appendChild(el("span", "banner-count", pending.length));
-    pending.slice(0, 3).forEach(function (a) {
-      var item = el("span", "banner-item level-" + a.level + (a.level === self.cfg.level ? " flash" : ""));
-      item.dataset.alert = a.id;
-      item.appendChild(el("span", "banner-level", self.t("level:" + a.level)));
-      item.appendChild(el("span", "banner-unit", self.panels.short(a.unit)));
-      item.appendChild(el("span", "banner-reason", self.alertText(a)));
-      banner.appendChild(item);
-    });
-    if (pending.length > 3) banner.appendChild(el("span", "banner-more", "+" + (pending.length - 3)));
-  };
-
+  // --- chime, mute ------------------------------------------------------------------
   // A short two-tone chime from WebAudio (no sound file; kiosks run Chromium
   // with --autoplay-policy=no-user-gesture-required).
   Wall.prototype.chime = function () {
@@ -312,17 +307,23 @@
 
   Wall.prototype.notice = function (text) {
     var box = this.$("wall-notice");
+    var self = this;
     box.textContent = text;
     box.hidden = false;
+    this.relayout();
     clearTimeout(this.noticeTimer);
-    this.noticeTimer = setTimeout(function () { box.hidden = true; }, 30000);
+    this.noticeTimer = setTimeout(function () { box.hidden = true; self.relayout(); }, 30000);
   };
 
-  // For bench/soak.py: counters since the last call, then reset.
+  // For bench/soak.py and bench/pixel.py (a bench hook): counters since the last call, then reset.
   Wall.prototype.takeStats = function () {
     var s = this.stats;
-    this.stats = {messages: 0, handleMs: 0, renders: 0, renderMs: 0, maxRenderMs: 0, since: Date.now()};
+    this.stats = freshStats();
     s.items = this.model.items.size;
+    s.carried = this.frame.carried;    // frames that left work for the next one
+    this.frame.carried = 0;
+    s.skipped = this.ticker.skipped - (this.skippedSeen || 0);  // ticker lines never drawn
+    this.skippedSeen = this.ticker.skipped;
     s.mapDraws = this.map ? this.map.draws : 0;
     s.mapDrawMs = this.map ? this.map.drawMs : 0;
     return s;

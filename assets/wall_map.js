@@ -6,8 +6,9 @@
  *
  * Colours are explicit: plotly templates exist only in Python. No text from
  * events goes into the figure (plotly reads a few HTML tags in text).
- * Redrawn only when something visible changed, and not more often than
- * REDRAW_MS (a change after a quiet spell is drawn at once).
+ * Redrawn on its own cadence (WallCadence, assets/wall_frame.js), only when
+ * something visible changed: at most every REDRAW_MS, less often when plotly
+ * is slow, and never in the frame that draws the cheap parts.
  */
 (function () {
   "use strict";
@@ -37,15 +38,16 @@
 
   function WallMap(wall, graphId) {
     U = window.WallUtil;
+    var self = this;
     this.wall = wall;
     this.cfg = wall.cfg;
     this.graphId = graphId;
     this.features = null;
     this.lastSig = "";
-    this.lastDraw = 0;
-    this.timer = null;
     this.draws = 0;
     this.drawMs = 0;     // how long plotly took for the last redraw (set_props to plotly_afterplot)
+    this.cadence = new window.WallCadence(function () { self.flush(); },
+                                          {minMs: REDRAW_MS, share: DRAW_SHARE, maxMs: MAX_REDRAW_MS});
   }
 
   WallMap.prototype.load = function () {
@@ -81,25 +83,16 @@
     return [f.c[0] + d * Math.cos(a), f.c[1] + d * Math.sin(a)];
   };
 
-  // Ask for a redraw; it happens at once if the last was long enough ago, else later.
-  WallMap.prototype.update = function (score, now, force) {
-    if (!this.features) return;
-    this.watchDrawing();
-    this.pending = {score: score, now: now};
-    // A slow draw spaces the next ones out (the map may take DRAW_SHARE of the main thread), but
-    // never beyond MAX_REDRAW_MS: plotly's first draw is slow and must not freeze the map for minutes.
-    var gap = Math.min(MAX_REDRAW_MS, Math.max(REDRAW_MS, this.drawMs / DRAW_SHARE));
-    var wait = gap - (Date.now() - this.lastDraw);
-    if (force || wait <= 0) { this.flush(); return; }
-    var self = this;
-    if (!this.timer) this.timer = setTimeout(function () { self.timer = null; self.flush(); }, wait);
-  };
+  // Ask for a redraw: at once if the last was long enough ago, else when the cadence allows.
+  WallMap.prototype.want = function () { if (this.features) this.cadence.want(); };
+
+  // Draw now (a fresh snapshot).
+  WallMap.prototype.drawNow = function () { if (this.features) this.cadence.run(); };
 
   WallMap.prototype.flush = function () {
-    if (!this.pending) return;
-    var fig = this.figure(this.pending.score, this.pending.now);
-    this.pending = null;
-    this.lastDraw = Date.now();
+    if (!this.features) return;
+    this.watchDrawing();
+    var fig = this.figure(this.wall.scoreNow(), this.wall.now());
     if (fig.sig === this.lastSig) return;
     this.lastSig = fig.sig;
     this.draws += 1;
@@ -107,11 +100,18 @@
     window.dash_clientside.set_props(this.graphId, {figure: {data: fig.data, layout: fig.layout}});
   };
 
+  // Plotly draws after set_props returns: its own event says how long it took. Only the first
+  // afterplot after our draw counts (plotly also redraws by itself, e.g. when its box is resized).
   WallMap.prototype.watchDrawing = function () {
     var self = this, gd = this.gd || document.querySelector("#" + this.graphId + " .js-plotly-plot");
     if (!gd || !gd.on || this.gd) return;
     this.gd = gd;
-    gd.on("plotly_afterplot", function () { if (self.drawStart) self.drawMs = performance.now() - self.drawStart; });
+    gd.on("plotly_afterplot", function () {
+      if (!self.drawStart) return;
+      self.drawMs = performance.now() - self.drawStart;
+      self.drawStart = 0;
+      self.cadence.cost(self.drawMs);
+    });
   };
 
   function polygons(list, style) {

@@ -30,6 +30,7 @@
       cfg.grids[child].forEach(function (g) { self.gridChild[g] = child; });
     });
     this.truncated = false;
+    this.version = 0;             // +1 on every change: a score of an older version is stale
   }
 
   Model.prototype.key = function (item) { return item.kind + ":" + item.ref; };
@@ -48,6 +49,7 @@
 
   Model.prototype.applySnapshot = function (snap) {
     var self = this;
+    this.version += 1;
     this.items.clear(); this.tombstones.clear(); this.alerts.clear(); this.alertSeq.clear();
     this.day0 = U.ms(snap.day_start); this.day1 = U.ms(snap.day_end); this.month0 = U.ms(snap.month_start);
     snap.items.forEach(function (item) { self.setOpen(self.key(item), item); });
@@ -86,6 +88,7 @@
     if (entry && entry.seq >= item.seq) return false;
     if (!entry && tomb && tomb.seq >= item.seq) return false;
     this.count(data, item);
+    this.version += 1;
     if (item.open) {
       if (!entry && tomb) this.reopen(tomb);
       this.tombstones.delete(key);
@@ -150,6 +153,7 @@
     var seen = this.alertSeq.get(alert.id);
     if (seen !== undefined && seen >= alert.seq) return false;
     this.alertSeq.set(alert.id, alert.seq);
+    this.version += 1;
     if (this.alertSeq.size > ALERT_SEEN_CAP) this.alertSeq.delete(this.alertSeq.keys().next().value);
     if (alert.state === "resolved") this.alerts.delete(alert.id); else this.alerts.set(alert.id, alert);
     return true;

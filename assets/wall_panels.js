@@ -21,8 +21,15 @@
   }
 
   // How many rows of `rowRem` height fit in a list box (measured, so nothing is cut in half).
+  // Measured once per layout change (Panels.invalidateRooms): reading a box's height after the
+  // frame's first DOM write would force a layout on every frame.
+  var roomEpoch = 1;
   function capacity(list, rowRem) {
-    return Math.max(1, Math.floor(list.clientHeight / (rowRem * rootRem())));
+    if (list._roomEpoch !== roomEpoch) {
+      list._room = Math.max(1, Math.floor(list.clientHeight / (rowRem * rootRem())));
+      list._roomEpoch = roomEpoch;
+    }
+    return list._room;
   }
 
   // The root font size, read once per second at most (reading it forces a style pass).
@@ -60,27 +67,32 @@
       new_today: m.newToday, incident: score.incidents.length, resolved_today: m.resolvedToday,
       patrol: score.patrols.length, mediation: score.mediations.length
     };
-    document.querySelectorAll("#wall-kpis [data-kpi]").forEach(function (tile) {
+    var changed = [];
+    (this.tiles || (this.tiles = document.querySelectorAll("#wall-kpis [data-kpi]"))).forEach(function (tile) {
       var key = tile.dataset.kpi;
-      if (key in values) { setText(tile.querySelector(".kpi-value"), values[key]); return; }
-      tile.querySelectorAll("[data-sub]").forEach(function (sub) {
-        var s = sub.dataset.sub, v = key === "ontime" ? U.percent(score.ontime[s][0], score.ontime[s][0] + score.ontime[s][1])
-          : String(score.alerts[s] || 0);
-        setText(sub.querySelector(".kpi-sub-value"), v);
-        if (key === "alerts") setClass(sub, "kpi-sub" + (score.alerts[s] ? " kpi-hot" : ""));
-      });
-      fitTile(tile);
+      if (key in values) {
+        setText(tile.querySelector(".kpi-value"), values[key]);
+      } else {
+        tile.querySelectorAll("[data-sub]").forEach(function (sub) {
+          var s = sub.dataset.sub, v = key === "ontime" ? U.percent(score.ontime[s][0], score.ontime[s][0] + score.ontime[s][1])
+            : String(score.alerts[s] || 0);
+          setText(sub.querySelector(".kpi-sub-value"), v);
+          if (key === "alerts") setClass(sub, "kpi-sub" + (score.alerts[s] ? " kpi-hot" : ""));
+        });
+      }
+      var text = tile.textContent;
+      if (tile._fitText !== text) { tile._fitText = text; changed.push(tile); }
     });
+    fitTiles(changed);
   };
 
   // Shrink a tile's figures when they outgrow it (four-digit counts on a district at 1080p);
-  // grow them back when they fit again. Measured only when its text changed.
-  function fitTile(tile) {
-    var text = tile.textContent;
-    if (tile._fitText === text) return;
-    tile._fitText = text;
-    tile.classList.remove("kpi-tight");
-    if (tile.scrollWidth > tile.clientWidth + 1) tile.classList.add("kpi-tight");
+  // grow them back when they fit again. Only tiles whose text changed, all written before any is
+  // measured: one layout, not one per tile.
+  function fitTiles(tiles) {
+    tiles.forEach(function (tile) { tile.classList.remove("kpi-tight"); });
+    tiles.filter(function (tile) { return tile.scrollWidth > tile.clientWidth + 1; })
+      .forEach(function (tile) { tile.classList.add("kpi-tight"); });
   }
 
   // --- league table of the wall's children -------------------------------------
@@ -129,14 +141,8 @@
     this.$("wall-items-empty").hidden = all.length > 0;
   };
 
-  // The ticker holds a few more rows than fit; only whole rows are shown.
-  Panels.prototype.fitTicker = function () {
-    var list = this.$("wall-ticker"), room = capacity(list, 1.5);
-    Array.prototype.forEach.call(list.children, function (row, i) {
-      var hide = i >= room;
-      if (row.hidden !== hide) row.hidden = hide;
-    });
-  };
+  // How many list rows fit in `list` (the ticker asks).
+  Panels.prototype.room = function (list) { return capacity(list, 1.5); };
 
   Panels.prototype.fillItem = function (row, item, alerted) {
     var cells = row.children;
@@ -264,5 +270,6 @@
   };
 
   Panels.syncList = syncList;
+  Panels.invalidateRooms = function () { roomEpoch += 1; remCache.at = 0; };
   window.WallPanels = Panels;
 })();

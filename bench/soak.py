@@ -13,8 +13,8 @@ and checkpoints and mediation sessions mixed in. Every `--sample` seconds the
 bench forces a garbage collection and reads (Chrome DevTools Protocol)
 JSHeapUsedSize and Nodes, and the wall's own counters (assets/wall.js
 `takeStats`: messages, time handling them, time drawing; the bench also
-wraps the wall's handle() and render() to keep every call's time, for
-percentiles); it also times a redraw of the wall as it stands (7 back to
+wraps the wall's handle() and its animation frame's run() to keep every
+call's time, for percentiles); it also times a redraw of the wall as it stands (7 back to
 back, the median: score() over every open item and the panels' diff; not
 counted in the wall's own figures). Before the stream the loaded wall is
 watched `--idle` s with no messages: what the page costs with nothing
@@ -182,18 +182,19 @@ class Sender(threading.Thread):
             time.sleep(max(0.0, start + (int(elapsed / self.interval) + 1) * self.interval - time.monotonic()))
 
 
-# Wraps the wall's handle() and render() (both are called through the instance) to
-# keep every call's duration, so percentiles per message and per draw can be taken.
+# Wraps the wall's handle() and its frame's run() (both are called through the instance) to
+# keep every call's duration, so percentiles per message and per drawn frame can be taken.
 TIMING_JS = """() => {
   const w = window.wall;
   if (w._soak) return;
   w._soak = {handle: [], render: []};
-  const handle = w.handle, render = w.render;
+  const handle = w.handle, frame = w.frame, run = frame.run;
   w.handle = function (name, data) {
     const t0 = performance.now(); handle.call(this, name, data); w._soak.handle.push(performance.now() - t0);
   };
-  w.render = function (mapNow) {
-    const t0 = performance.now(); render.call(this, mapNow); w._soak.render.push(performance.now() - t0);
+  frame.run = function () {
+    const t0 = performance.now(), had = this.dirty.size; run.call(this);
+    if (had) w._soak.render.push(performance.now() - t0);
   };
 }"""
 
@@ -442,8 +443,8 @@ def report(args, rows: list[dict], sender: Sender, api_open: int, wall_open: int
             f"{idle_text}"
             f"- the wall's own time (every call; performance.now() steps by 0.1 ms in this page): handling a message p50 {h['p50']:.3f} ms, p99 {h['p99']:.3f} ms, "
             f"max {h['max'] or 0:.1f} ms ({summary['handled_messages']} messages); a draw p50 {d['p50']:.1f} ms, p99 "
-            f"{d['p99']:.1f} ms, max {d['max'] or 0:.1f} ms ({summary['draws']} draws, batched: "
-            f"{summary['draws_per_message']:.3f} draws per message)\n"
+            f"{d['p99']:.1f} ms, max {d['max'] or 0:.1f} ms ({summary['draws']} frames that drew, "
+            f"{summary['draws_per_message']:.3f} per message)\n"
             f"- DOM nodes after warm-up: {summary['nodes_after_warm_up']}\n"
             f"- open incidents at the end: wall {wall_open}, API {api_open}\n")
     (OUT / "soak.md").write_text(text)

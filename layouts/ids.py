@@ -10,6 +10,7 @@ WALL_LAST_AGE = "wall-last-age"
 WALL_NOTICE = "wall-notice"
 WALL_KPIS = "wall-kpis"
 WALL_TICKER = "wall-ticker"
+WALL_TICKER_OVERFLOW = "wall-ticker-overflow"   # "+N 条": lines that went by unread
 WALL_OPEN_ITEMS = "wall-open-items"
 WALL_BANNER = "wall-banner"
 WALL_MUTE = "wall-mute"

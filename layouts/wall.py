@@ -33,7 +33,7 @@ UI_TEXT = ["level:community", "level:street", "level:district", "short:community
            "stage:resolve", "stage:checkpoint", "stage:surge", "mute", "unmute", "sound on", "sound off", "live",
            *(f"status:{s}" for s in STATUSES), *(f"alert:{a}" for a in ALERT_ACTIONS), "alert:raised:surge", "connecting",
            "reconnecting", "catching up", "offline", "quiet", "no messages", "last message", "s ago", "min ago",
-           "no message yet", "incident", "patrol", "mediation", "more",
+           "no message yet", "incident", "patrol", "mediation", "more", "ticker:unread", "ticker:unread:title",
            "Snapshot reloaded: the gap was too long to replay",
            "Too many open items: the wall shows the first ones only", "Month mediation figures are unavailable",
            "This wall needs a screen link (ask for one) or a login.",

@@ -141,7 +141,9 @@ def _mediations(_: Translator, level: str, has_children: bool) -> html.Section:
 
 
 def _ticker(_: Translator, level: str, has_children: bool) -> html.Section:
-    return _section("ticker", _("Live feed"), [html.Ul(id=ids.WALL_TICKER, className="ticker")])
+    overflow = html.Span(id=ids.WALL_TICKER_OVERFLOW, className="ticker-overflow", hidden=True)
+    return html.Section(className="panel panel-ticker", children=[
+        html.H2([_("Live feed"), overflow]), html.Ul(id=ids.WALL_TICKER, className="ticker")])
 
 
 _BUILDERS = {"map": _map, "league": _league, "items": _items, "alerts": _alerts, "patrols": _patrols,

@@ -181,5 +181,5 @@ def wait_until(page, predicate_js: str, arg=None, timeout: float = 15000):
 
 
 def settle(seconds: float) -> None:
-    """Give the wall's batched drawing (250 ms) and the sweep (1 s) time to act."""
+    """Give the wall's league and map cadences (0.5-15 s) and the sweep (1 s) time to act."""
     time.sleep(seconds)
