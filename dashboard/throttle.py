@@ -12,6 +12,9 @@ DASHBOARD_REDIS_URL is set (then every process counts together).
   costs no scrypt either; a changed password or reactivated user is checked afresh.
 - Ingest is rate-limited per bearer token (DASHBOARD_INGEST_RATE, default
   600/second): `check_ingest_rate()` in the view.
+- While the limiter's Redis is unreachable, counting falls back to this
+  process's memory (logged once per interval): an outage never turns a login
+  or an ingest request into a 500.
 - Password checks run on gevent's thread pool when the server runs on gevent,
   so even allowed checks (~0.1 s of scrypt) do not stall the sockets.
 """
@@ -21,11 +24,17 @@ import hashlib
 import math
 import time
 
+import logging
+
 from flask import Flask, current_app, jsonify, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
+
+from dashboard.repeated_errors import RepeatedErrorLog
 
 _FAILED_TTL_S = 60.0
 _FAILED_MAX = 10000
@@ -36,6 +45,7 @@ def init_throttle(flask: Flask, *, redis_url: str | None) -> None:
     flask.extensions["dashboard_limiter"] = Limiter(
         key_func=get_remote_address, app=flask, storage_uri=redis_url or "memory://",
         key_prefix="dashboard-limits", strategy="moving-window")
+    flask.extensions["dashboard_rate_strategy"] = _FallbackStrategy(flask.extensions["dashboard_limiter"].limiter)
     flask.extensions["dashboard_failed_pairs"] = {}
 
     @flask.errorhandler(Throttled)
@@ -43,8 +53,34 @@ def init_throttle(flask: Flask, *, redis_url: str | None) -> None:
         return jsonify({"error": exc.description}), 429, {"Retry-After": str(exc.retry_after)}
 
 
-def _strategy():
-    return current_app.extensions["dashboard_limiter"].limiter
+class _FallbackStrategy:
+    """The limiter's strategy, or a moving window in this process's memory while its
+    storage (Redis) fails."""
+
+    def __init__(self, primary) -> None:
+        self._primary = primary
+        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        self._errors = RepeatedErrorLog(logging.getLogger(__name__), part="rate limits")
+
+    def _call(self, name: str, *args):
+        try:
+            return getattr(self._primary, name)(*args)
+        except Exception as exc:  # storage unreachable: count here until it is back
+            self._errors.report("count in the shared storage (counting in memory)", exc)
+            return getattr(self._memory, name)(*args)
+
+    def test(self, *args):
+        return self._call("test", *args)
+
+    def hit(self, *args):
+        return self._call("hit", *args)
+
+    def get_window_stats(self, *args):
+        return self._call("get_window_stats", *args)
+
+
+def _strategy() -> _FallbackStrategy:
+    return current_app.extensions["dashboard_rate_strategy"]
 
 
 def _settings():
