@@ -158,8 +158,8 @@ def _timeline(case: dict, _: Translator) -> html.Section:
                 what.append(f" ({_('from')} {_('level:' + e['from_level'])})")
         if e.get("checkpoint"):
             what.append(f" · {e['checkpoint']}")
-        if e.get("to"):
-            what.append(f" → {e['to']}")
+        if e.get("to"):  # a mediation transfer: a channel, or litigation / police / petition
+            what.append(f" → {_('channel:' + e['to'])}")
         rows.append(html.Tr(className=f"case-entry case-entry-{e['entry']} case-type-{e['type']}", children=[
             html.Td(when(e["at"], seconds=True), className="case-time"),
             html.Td("".join(what), className="case-what"),
