@@ -103,7 +103,8 @@ def add_user(engine: Engine, *, name: str, password: str, role: str, unit: str,
 def change_user(engine: Engine, *, name: str, role: str | None = None, unit: str | None = None,
                 active: bool | None = None, by: tuple[str, str]) -> User:
     """Change a user's role, unit or active flag; one audit row says what changed
-    (`user_deactivated` when that is the change, else `user_changed`)."""
+    (`user_deactivated` when that is the change, else `user_changed`). Their sessions
+    end and their live sockets are cut (dashboard.access.revoked_among) within seconds."""
     if role is not None and role not in ROLES:
         raise UserError(f"unknown role {role!r}: expected one of {', '.join(ROLES)}")
     with Session(engine, expire_on_commit=False) as session:
@@ -121,6 +122,7 @@ def change_user(engine: Engine, *, name: str, role: str | None = None, unit: str
         for field, value in (("role", role), ("unit", unit), ("active", active)):
             if value is not None:
                 setattr(user, field, value)
+        user.session_version += 1
         session.add(user)
         action = "user_deactivated" if active is False and len(changes) == 1 else "user_changed"
         add_entry(session, action=action, actor=by[0], unit=old_unit, at=_utcnow(), address=by[1],
@@ -175,28 +177,6 @@ def end_sessions(engine: Engine, user_id: int) -> None:
             user.session_version += 1
             session.add(user)
             session.commit()
-
-
-def update_user(engine: Engine, name: str, *, active: bool | None = None, unit: str | None = None,
-                role: str | None = None) -> User:
-    """Deactivate/reactivate a user or move them to another unit or role. Their sessions end
-    and their live sockets are cut (dashboard.access.revoked_among) within seconds."""
-    if role is not None and role not in ROLES:
-        raise UserError(f"unknown role {role!r}: expected one of {', '.join(ROLES)}")
-    with Session(engine, expire_on_commit=False) as session:
-        user = session.exec(select(User).where(User.name == name)).first()
-        if user is None:
-            raise UserError(f"no user named {name!r}")
-        if unit is not None and session.get(Unit, unit) is None:
-            raise UserError(f"unknown unit {unit!r} (see GET /api/v1/units)")
-        for field_name, value in (("active", active), ("unit", unit), ("role", role)):
-            if value is not None:
-                setattr(user, field_name, value)
-        user.session_version += 1
-        session.add(user)
-        session.commit()
-        session.refresh(user)
-        return user
 
 
 def get_user(engine: Engine, user_id: int | str) -> User | None:

@@ -123,7 +123,7 @@ def _cli(server, *args: str) -> subprocess.CompletedProcess:
 
 def test_row2_revoking_a_credential_cuts_open_sockets_at_once(module_live_server, tmp_path_factory):
     from dashboard.store.db import make_engine
-    from dashboard.store.users import update_user
+    from dashboard.store.users import change_user
 
     seeded = seed(tmp_path_factory.mktemp("revoke-db"))
     server = module_live_server("revoke", env={"DASHBOARD_LOGIN_FAILURES": "1000/minute"}, database_url=seeded.url)
@@ -146,7 +146,7 @@ def test_row2_revoking_a_credential_cuts_open_sockets_at_once(module_live_server
     engine = make_engine(seeded.url)
     try:
         started = time.monotonic()
-        update_user(engine, "zj-duty", active=False)
+        change_user(engine, name="zj-duty", active=False, by=("test", "local"))
     finally:
         engine.dispose()
     wait_for(lambda: not user.sio.connected, 10, "the deactivated user's socket to be cut")
