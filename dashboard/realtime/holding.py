@@ -21,12 +21,8 @@ import threading
 import time
 from typing import Any
 
-import logging
-
 import socketio
 
-from dashboard import metrics
-from dashboard.log_throttle import throttle
 
 LIVE_ROOM_PREFIXES = ("u:", "b:")
 DELIVERED_CAP = 20000
@@ -152,31 +148,3 @@ class HoldingRedisManager(socketio.RedisManager, HoldingManager):
 
     def __init__(self, url: str, channel: str) -> None:
         super().__init__(url, channel=channel)
-
-    def _get_logger(self):
-        return _RedisErrorCounter(super()._get_logger())
-
-
-class _RedisErrorCounter:
-    """The manager's logger, counting the Redis failures python-socketio reports
-    (it retries by itself and only logs them)."""
-
-    def __init__(self, logger) -> None:
-        self._logger = logger
-
-    def error(self, msg, *args, **kwargs):
-        if isinstance(msg, str) and msg.startswith("Cannot publish to redis"):
-            metrics.REDIS_ERRORS.labels("publish").inc()
-        elif isinstance(msg, str) and msg.startswith("Cannot receive from redis"):
-            metrics.REDIS_ERRORS.labels("subscribe").inc()
-        return self._logger.error(msg, *args, **kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self._logger, name)
-
-
-def make_manager(redis_url: str | None, channel: str):
-    # A Redis outage repeats the same error per message: logged once a minute with a count.
-    for name in ("socketio", "socketio.server"):
-        throttle(logging.getLogger(name))
-    return HoldingRedisManager(redis_url, channel) if redis_url else HoldingManager()

@@ -30,6 +30,8 @@ import socketio
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from dashboard import metrics
+from dashboard.log_throttle import throttle
 from dashboard.realtime.holding import HoldingManager, HoldingRedisManager
 from dashboard.repeated_errors import RepeatedErrorLog
 from dashboard.realtime.publisher import NAMESPACE
@@ -124,6 +126,7 @@ class HealthyRedisManager(HoldingRedisManager):
                 return True
             except Exception as exc:  # any failure: the message did not leave this process
                 last = exc
+                metrics.REDIS_ERRORS.labels("publish").inc()
                 self._drop_publisher()
         if last is not None:
             self._publish_down_until = time.monotonic() + 0.5
@@ -175,6 +178,7 @@ class HealthyRedisManager(HoldingRedisManager):
                     attempt = 0
                     yield message
             except Exception as exc:  # the subscription broke: reconnect, then tell the clients
+                metrics.REDIS_ERRORS.labels("subscribe").inc()
                 self._errors.report("receive", exc)
             self._mark_broken()
             time.sleep(RECONNECT_DELAYS_S[min(attempt, len(RECONNECT_DELAYS_S) - 1)])
@@ -268,4 +272,7 @@ class HealthyRedisManager(HoldingRedisManager):
 
 
 def make_manager(redis_url: str | None, channel: str):
+    # What python-socketio itself logs per message during an outage: once a minute with a count.
+    for name in ("socketio", "socketio.server"):
+        throttle(logging.getLogger(name))
     return HealthyRedisManager(redis_url, channel) if redis_url else HoldingManager()
