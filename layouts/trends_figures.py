@@ -322,7 +322,10 @@ def kpis(panels: Mapping[str, Sequence[Mapping]]) -> dict[str, str]:
     failed = sum(r["n"] for r in panels.get("mediation", []) if r["measure"] == "failed")
     patrol = panels.get("patrol", [])
     coverage = [r["coverage"] for r in patrol if r["coverage"] is not None]
-    pct = (lambda x: f"{round(100 * x, 1)}%")
+
+    def pct(x: float) -> str:
+        return f"{round(100 * x, 1)}%"
+
     return {"incidents": str(incidents),
             "resolve_on_time": pct(resolve["rate"]) if resolve and resolve["rate"] is not None else "–",
             "alerts": f"{raised} / {escalated}",

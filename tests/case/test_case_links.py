@@ -31,13 +31,13 @@ def test_patrol_and_the_incident_its_anomaly_opened(case_app, post):
           ev("patrol", "checkpoint", "P-1", "09:28", attributes={"checkpoint": "东门"}),
           ev("patrol", "anomaly", "P-1", "09:31", title="井盖缺失")])
     patrol = read(case_app, "patrol", "P-1")
-    assert [(l["relation"], l["kind"], l["ref"], l["exists"]) for l in patrol["links"]] == [
+    assert [(link["relation"], link["kind"], link["ref"], link["exists"]) for link in patrol["links"]] == [
         ("anomaly", "incident", "P-1-A1", True)]
     assert [(e["type"], e.get("checkpoint")) for e in patrol["timeline"]] == [
         ("started", None), ("checkpoint", "东门"), ("anomaly", None)]
     assert {c["stage"]: c["status"] for c in patrol["clocks"]} == {"checkpoint:东门": "met"}
     incident = read(case_app, "incident", "P-1-A1")
-    assert [(l["relation"], l["kind"], l["ref"]) for l in incident["links"]] == [("found_by", "patrol", "P-1")]
+    assert [(link["relation"], link["kind"], link["ref"]) for link in incident["links"]] == [("found_by", "patrol", "P-1")]
     assert incident["timeline"][0]["type"] == "reported" and incident["source"] == "dashboard"
 
 
@@ -47,9 +47,9 @@ def test_incidents_of_one_surge_point_at_each_other(case_app, post):
           for n, at in ((1, "10:00"), (2, "10:20"), (3, "10:40"))]
          + [ev("incident", "reported", "OTHER", "10:30", category="parking", priority=4)])
     first = read(case_app, "incident", "S-1")
-    assert [(l["relation"], l["ref"]) for l in first["links"]] == [("surge", "S-2"), ("surge", "S-3")]
+    assert [(link["relation"], link["ref"]) for link in first["links"]] == [("surge", "S-2"), ("surge", "S-3")]
     trigger = read(case_app, "incident", "S-3")
-    assert [(l["relation"], l["ref"]) for l in trigger["links"]] == [("surge", "S-1"), ("surge", "S-2")]
+    assert [(link["relation"], link["ref"]) for link in trigger["links"]] == [("surge", "S-1"), ("surge", "S-2")]
     assert [(e["type"], e.get("stage"), e.get("level")) for e in trigger["timeline"]] == [
         ("reported", None, None), ("alert_raised", "surge", "district")]
     assert read(case_app, "incident", "OTHER")["links"] == []

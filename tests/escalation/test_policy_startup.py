@@ -31,7 +31,7 @@ class Case:
 
 
 def line_of(text: str) -> int:
-    return GOOD.splitlines().index(next(l for l in GOOD.splitlines() if text in l)) + 1
+    return GOOD.splitlines().index(next(line for line in GOOD.splitlines() if text in line)) + 1
 
 
 # The loader's rules are unit-tested in tests/domain/test_policy.py; here, what a
