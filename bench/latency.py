@@ -11,12 +11,14 @@ and of the client process.
 
 With --servers 2, two server processes (core 0 and core 1) share one Redis
 and one fresh PostgreSQL database; the clients are split half/half over them
-and the sender POSTs to both in turn, so every message crosses Redis.
+and the sender POSTs to both in turn, so every message crosses Redis. With
+--redis both, each cell runs twice, without and with Redis: the hop's cost.
 
     .venv/bin/python bench/latency.py                       # the default matrix
     .venv/bin/python bench/latency.py -n 50 -r 100 -d 20 -m a,d
     .venv/bin/python bench/latency.py --client raw          # lean client (see README)
     .venv/bin/python bench/latency.py --servers 2 -n 400 -r 100 -m a --client raw --server gunicorn
+    .venv/bin/python bench/latency.py --redis both -n 200 -m a --client raw
 
 Writes the Markdown table to stdout and bench/out/latency.md (and the raw
 numbers to bench/out/latency.json).
@@ -192,6 +194,8 @@ def run_cell(mode: str, n: int, rate: float, duration: float, args, group_ms: st
         "server_cpu": sum(server_cpus), "server_cpus": server_cpus, "client_cpu": client_cpu,
         "sender_cpu": sender_cpu, "redis_cpu": redis_cpu if args.redis_pid and redis else None,
         "drain_s": w2 - w1, "quiet_before": quiet, "loadavg_1m": os.getloadavg()[0],
+        # server CPU (sending and draining, all servers) per (client, event) delivered: the cost of fan-out
+        "server_cpu_ms_per_delivery": 1000 * (sum(s2) - sum(s0)) / max(cres["received_unique"], 1),
         # runnable but not on a CPU: contention (the worst server)
         "server_waited": max(100 * (b - a) / window for a, b in zip(q0, q1)),
         "server_waiteds": [100 * (b - a) / window for a, b in zip(q0, q1)],
@@ -239,6 +243,35 @@ def row(r: dict) -> list:
             r.get("loadavg_1m", float("nan")), ok]
 
 
+HOP_HEADERS = ["mode", "N", "R", "p50 ms without / with Redis", "Δ p50 ms", "p99 ms without / with", "Δ p99 ms",
+               "server CPU ms per delivered message without / with", "Redis CPU%", "lost without / with"]
+
+
+def redis_hop_table(results: list[dict]) -> str:
+    """Pairs of one-server cells, the same but for DASHBOARD_REDIS_URL: what the Redis hop costs."""
+    without: dict[tuple, list[dict]] = {}
+    with_: dict[tuple, list[dict]] = {}
+    for r in results:
+        if r.get("servers", 1) == 1 and "redis" in r:
+            key = (r["mode"], r["desc"], r["n"], r["rate"], r.get("per_post", 1))
+            (with_ if r["redis"] else without).setdefault(key, []).append(r)
+    rows = []
+    for key, cells in without.items():
+        for a, b in zip(cells, with_.get(key, [])):
+            redis_cpu = b.get("redis_cpu")
+            rows.append([f"{a['mode']}: {a['desc']}", a["n"], int(a["rate"]), f"{a['p50']:.1f} / {b['p50']:.1f}",
+                         b["p50"] - a["p50"], f"{a['p99']:.1f} / {b['p99']:.1f}", b["p99"] - a["p99"],
+                         f"{a['server_cpu_ms_per_delivery']:.3g} / {b['server_cpu_ms_per_delivery']:.3g}",
+                         "—" if redis_cpu is None else redis_cpu, f"{a['lost']} / {b['lost']}"])
+    if not rows:
+        return ""
+    return ("\nRedis hop cost: one server without Redis, then with `DASHBOARD_REDIS_URL` (every emit published "
+            "to Redis and received back from it), the same N and R, one cell after the other.\n\n"
+            + md_table(HOP_HEADERS, rows) + "\n\nserver CPU ms per delivered message = the server's CPU time while "
+            "sending and draining / (client, event) pairs received; Redis CPU% = the private redis-server, "
+            "of one core over the sending window.\n")
+
+
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-n", "--clients", default="50,200", help="comma-separated client counts (default 50,200)")
@@ -254,8 +287,9 @@ def parse_args() -> argparse.Namespace:
                         "clients split half/half, clients and sender unpinned")
     p.add_argument("--post-to", choices=["a", "both"], default="both",
                    help="with --servers 2: POST to both servers in turn (default) or all to the first")
-    p.add_argument("--redis", choices=["off", "on"], default=None,
-                   help="serve with the Redis message queue. Default: on with --servers 2 or --redis-url, else off")
+    p.add_argument("--redis", choices=["off", "on", "both"], default=None,
+                   help="serve with the Redis message queue; both: each cell without, then with Redis "
+                        "(the Redis hop cost). Default: on with --servers 2 or --redis-url, else off")
     p.add_argument("--redis-url", default=None,
                    help="the Redis to use (default: a private redis-server the bench starts on a free port)")
     p.add_argument("--db", choices=["sqlite", "postgresql"], default=None,
@@ -324,7 +358,7 @@ def main() -> None:
 
 def run_all(args) -> None:
     results = []
-    redis_variants = {"off": [False], "on": [True]}[args.redis]
+    redis_variants = {"off": [False], "on": [True], "both": [False, True]}[args.redis]
     cells = [(m, int(n), float(r), g, redis) for n in args.clients.split(",") for r in args.rate.split(",")
              for m in args.modes.split(",") for g in args.group_commit.split(",") for redis in redis_variants]
     for mode, n, rate, group_ms, redis in cells:
@@ -357,7 +391,7 @@ def run_all(args) -> None:
               f"server {'/'.join(f'{v:.0f}' for v in per_server(r, 'server_cpu'))}% client {r['client_cpu']:.0f}% sender {r['sender_cpu']:.0f}%"
               f"{redis}, "
               f"accepted {r['accepted']}/{r['sent']} ({r['accepted_per_s']:.0f}/s), req p99 {r['req_p99_ms']:.0f} ms, "
-              f"drain {r['drain_s']:.1f}s, "
+              f"drain {r['drain_s']:.1f}s, server CPU {r['server_cpu_ms_per_delivery']:.3g} ms/delivery, "
               f"server waited {'/'.join(f'{v:.0f}' for v in per_server(r, 'server_waited'))}%, {other}", file=sys.stderr, flush=True)
 
     _write(args, results, args.client, f"{args.duration:g}")
@@ -385,7 +419,7 @@ def _write(args, results: list[dict], client: str, duration: str, quiet: bool = 
         notes += ("With two servers, server CPU% and server waited % are per server (a/b); clients and sender share "
                   "both cores with them, so server waited includes waits behind the bench's own clients; other "
                   "load is the CPU of processes the bench did not start, summed over both cores (of 200).\n")
-    text = header + table + notes
+    text = header + table + notes + redis_hop_table(results)
     if not quiet:
         print(text)
     out = Path(args.out)
