@@ -196,6 +196,9 @@ def run_cell(mode: str, n: int, rate: float, duration: float, args, group_ms: st
         "drain_s": w2 - w1, "quiet_before": quiet, "loadavg_1m": os.getloadavg()[0],
         # server CPU (sending and draining, all servers) per (client, event) delivered: the cost of fan-out
         "server_cpu_ms_per_delivery": 1000 * (sum(s2) - sum(s0)) / max(cres["received_unique"], 1),
+        # ... and per accepted event, each server: with --post-to a, the second server's figure is what a
+        # process pays for an event that reaches it only through Redis
+        "server_cpu_ms_per_event": [1000 * (b - a) / max(sres["accepted"], 1) for a, b in zip(s0, s2)],
         # runnable but not on a CPU: contention (the worst server)
         "server_waited": max(100 * (b - a) / window for a, b in zip(q0, q1)),
         "server_waiteds": [100 * (b - a) / window for a, b in zip(q0, q1)],
@@ -391,7 +394,7 @@ def run_all(args) -> None:
               f"server {'/'.join(f'{v:.0f}' for v in per_server(r, 'server_cpu'))}% client {r['client_cpu']:.0f}% sender {r['sender_cpu']:.0f}%"
               f"{redis}, "
               f"accepted {r['accepted']}/{r['sent']} ({r['accepted_per_s']:.0f}/s), req p99 {r['req_p99_ms']:.0f} ms, "
-              f"drain {r['drain_s']:.1f}s, server CPU {r['server_cpu_ms_per_delivery']:.3g} ms/delivery, "
+              f"drain {r['drain_s']:.1f}s, server CPU {r['server_cpu_ms_per_delivery']:.3g} ms/delivery, {'/'.join(f'{v:.3g}' for v in r['server_cpu_ms_per_event'])} ms/event, "
               f"server waited {'/'.join(f'{v:.0f}' for v in per_server(r, 'server_waited'))}%, {other}", file=sys.stderr, flush=True)
 
     _write(args, results, args.client, f"{args.duration:g}")
