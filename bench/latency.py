@@ -269,7 +269,8 @@ def redis_hop_table(results: list[dict]) -> str:
     if not rows:
         return ""
     return ("\nRedis hop cost: one server without Redis, then with `DASHBOARD_REDIS_URL` (every emit published "
-            "to Redis and received back from it), the same N and R, one cell after the other.\n\n"
+            "to Redis and received back from it), the same N and R, one cell after the other (every other "
+            "pair with Redis first).\n\n"
             + md_table(HOP_HEADERS, rows) + "\n\nserver CPU ms per delivered message = the server's CPU time while "
             "sending and draining / (client, event) pairs received; Redis CPU% = the private redis-server, "
             "of one core over the sending window.\n")
@@ -362,8 +363,12 @@ def main() -> None:
 def run_all(args) -> None:
     results = []
     redis_variants = {"off": [False], "on": [True], "both": [False, True]}[args.redis]
-    cells = [(m, int(n), float(r), g, redis) for n in args.clients.split(",") for r in args.rate.split(",")
-             for m in args.modes.split(",") for g in args.group_commit.split(",") for redis in redis_variants]
+    combos = [(m, int(n), float(r), g) for n in args.clients.split(",") for r in args.rate.split(",")
+              for m in args.modes.split(",") for g in args.group_commit.split(",")]
+    # With --redis both, every other pair runs with Redis first, so a drift of the machine's load
+    # over the run does not always favour the same side.
+    cells = [(*combo, redis) for k, combo in enumerate(combos)
+             for redis in (redis_variants if k % 2 == 0 else redis_variants[::-1])]
     for mode, n, rate, group_ms, redis in cells:
         print(f"… mode {mode} N={n} R={rate:g} D={args.duration:g}s {group_commit_label(group_ms)}, "
               f"{args.servers} server(s){' + Redis' if redis else ''}", file=sys.stderr, flush=True)
@@ -405,10 +410,14 @@ def _write(args, results: list[dict], client: str, duration: str, quiet: bool = 
     code = "; ".join(sorted({r.get("code") or tree_version() for r in results})) or tree_version()
     stamps = sorted(r.get("when", "") for r in results if r.get("when"))
     when = (stamps[0] if stamps[0] == stamps[-1] else f"{stamps[0]} to {stamps[-1]}") if stamps else time.strftime("%Y-%m-%d %H:%M")
-    two = any(r.get("servers", 1) > 1 for r in results)
-    placement = ("two servers, on core 0 and core 1, clients + sender unpinned" if two
-                 else "server on core 0, clients + sender on core 1")
-    header = (f"Push latency, POST → client receipt ({client} client, server `{args.server}`, "
+    counts = {r.get("servers", 1) for r in results}
+    two = 2 in counts
+    placement = {frozenset({2}): "two servers, on core 0 and core 1, clients + sender unpinned",
+                 frozenset({1, 2}): "one server on core 0 with clients + sender on core 1, or two servers on "
+                                    "cores 0 and 1 with clients + sender unpinned (the servers column)",
+                 }.get(frozenset(counts), "server on core 0, clients + sender on core 1")
+    dbs = ",".join(sorted({r.get("db") or "sqlite" for r in results})) or args.db
+    header = (f"Push latency, POST → client receipt ({client} client, server `{args.server}`, database {dbs}, "
               f"D = {duration} s per cell, {placement})\n\n"
               f"Code measured: {code}; {when}"
               f"{f'; bench processes at niceness {nice}' if nice else ''}\n\n")
