@@ -1,5 +1,6 @@
 """Shared helpers for the benchmarks: start/stop a fresh server pinned to a
-core, read process CPU time from /proc, percentiles, event bodies.
+core, a private Redis, fresh PostgreSQL databases, read process CPU time and
+memory from /proc, percentiles, event bodies.
 
 Only ever talks to 127.0.0.1.
 """
@@ -15,6 +16,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,9 +44,9 @@ def python() -> str:
 
 
 def pin_self(core: str = LOAD_CORE) -> None:
-    """Pin this (load-generating) process to the load core."""
+    """Pin this (load-generating) process to the load core (or to the cores "0,1")."""
     try:
-        os.sched_setaffinity(0, {int(core)})
+        os.sched_setaffinity(0, {int(c) for c in core.split(",")})
     except (AttributeError, OSError):
         pass
 
@@ -116,6 +118,18 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def rss_kib(pid: int) -> int:
+    """Resident set size of one process (VmRSS from /proc/PID/status), KiB."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def runqueue_wait(pid: int) -> float:
     """Seconds this process (all its threads' main one) spent runnable but waiting for a CPU."""
     try:
@@ -166,21 +180,25 @@ def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
 
 
-def grids_of(url: str) -> list[str]:
-    """Every grid-level unit code of the server's hierarchy."""
+def units_of(url: str) -> dict[str, list[str]]:
+    """Unit codes of the server's hierarchy by level (district, street, community, grid)."""
     with urllib.request.urlopen(f"{url}/api/v1/units", timeout=10) as r:
         roots = json.loads(r.read())
-    out: list[str] = []
+    out: dict[str, list[str]] = {}
 
     def walk(node: dict) -> None:
-        if node.get("level") == "grid":
-            out.append(node["code"])
+        out.setdefault(node.get("level", ""), []).append(node["code"])
         for child in node.get("children", ()):
             walk(child)
 
     for root in roots:
         walk(root)
-    return out or GRIDS
+    return out
+
+
+def grids_of(url: str) -> list[str]:
+    """Every grid-level unit code of the server's hierarchy."""
+    return units_of(url).get("grid") or GRIDS
 
 
 def event_body(run: str, i: int, *, sent_at: float | None = None, grids: list[str] | None = None) -> dict:
@@ -220,8 +238,126 @@ def post_json(url: str, body: object, token: str = TOKEN, timeout: float = 30) -
         return exc.code, {"error": exc.read()[:300].decode(errors="replace")}
 
 
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def pg_reachable() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+        return True
+    except Exception as exc:
+        print(f"PostgreSQL not reachable ({exc.__class__.__name__}: {str(exc)[:100]}); SQLite only",
+              file=sys.stderr)
+        return False
+
+
+def pg_create() -> tuple[str, str]:
+    """A fresh database on the machine's PostgreSQL: (name, URL)."""
+    import psycopg
+
+    name = f"dash_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name, f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+
+def pg_drop(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @dataclass
-class Server:
+class ChildProcess:
+    """A process the bench starts on its own port, with its own temp directory."""
+
+    port: int = 0
+    proc: subprocess.Popen | None = None
+    tmp: str = ""
+    log_path: Path | None = None
+    stop_signal = signal.SIGTERM
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def wait_ready(self, answers, timeout: float, interval: float, what: str) -> None:
+        """Poll `answers()` until it is true; raise if the process exits or is not ready in time."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{what} exited with {self.proc.returncode}; see {self.log_path}")
+            try:
+                if answers():
+                    return
+            except OSError:
+                pass
+            time.sleep(interval)
+        self.stop()
+        raise RuntimeError(f"{what} not ready after {timeout}s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(self.stop_signal)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+@dataclass
+class PrivateRedis(ChildProcess):
+    """A private redis-server (no persistence) on a free port, pinned to `cores`,
+    so the machine's own Redis is never touched (as tests/conftest.py does)."""
+
+    cores: str = LOAD_CORE
+
+    @property
+    def url(self) -> str:
+        return f"redis://{HOST}:{self.port}/0"
+
+    def start(self, timeout: float = 15) -> "PrivateRedis":
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed (Debian's redis-server package)")
+        self.port = free_port()
+        self.tmp = tempfile.mkdtemp(prefix="dash-bench-redis-")
+        self.log_path = Path(self.tmp) / "redis.log"
+        self.proc = subprocess.Popen(["taskset", "-c", self.cores, binary, "--port", str(self.port), "--save", "",
+                                      "--appendonly", "no", "--bind", HOST, "--dir", self.tmp],
+                                     stdout=open(self.log_path, "wb"), stderr=subprocess.STDOUT,
+                                     start_new_session=True, preexec_fn=die_with_parent)
+
+        def pong() -> bool:
+            with socket.create_connection((HOST, self.port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+
+        self.wait_ready(pong, timeout, 0.05, "redis-server")
+        return self
+
+
+def server_command(kind: str) -> list[str] | None:
+    """The server a bench runs: `run` (None: python -m dashboard run, Server's default) or
+    `gunicorn` (-k gevent -w 1, as docs/DEPLOYMENT.md runs it; {port} filled in by Server)."""
+    if kind == "gunicorn":
+        return [python(), "-m", "gunicorn", "-k", "gevent", "-w", "1", "--worker-connections", "4000",
+                "-b", f"{HOST}:{{port}}", "--graceful-timeout", "2", "--log-level", "warning", "dashboard.wsgi:app"]
+    return None
+
+
+@dataclass
+class Server(ChildProcess):
     """A fresh `python -m dashboard run` on its own port and temp SQLite,
     pinned to the server core with taskset."""
 
@@ -231,19 +367,11 @@ class Server:
     core: str = SERVER_CORE
     command: list[str] | None = None   # default: python -m dashboard run --port P --no-demo
     tree: Path | None = None            # whose code runs (default SERVER_TREE)
-    port: int = 0
-    proc: subprocess.Popen | None = None
-    tmp: str = ""
-    log_path: Path | None = None
+    stop_signal = signal.SIGINT
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
 
     def start(self, timeout: float = 90) -> "Server":
         self.port = self.port or free_port()
@@ -269,19 +397,13 @@ class Server:
         # taskset execs the command: the pid we hold is the server's own pid.
         self.proc = subprocess.Popen(["taskset", "-c", self.core, *cmd], cwd=self.tree or SERVER_TREE, env=env, stdout=log,
                                      stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}; see {self.log_path}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"server not ready after {timeout}s; see {self.log_path}")
+
+        def ready() -> bool:
+            with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as r:
+                return r.status == 200
+
+        self.wait_ready(ready, timeout, 0.3, "server")
+        return self
 
     def worker_pid(self) -> int:
         """The process that serves (for gunicorn: the single worker, not the master)."""
@@ -291,19 +413,6 @@ class Server:
         except OSError:
             kids = []
         return int(kids[0]) if kids else pid
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.proc = None
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
     def __enter__(self) -> "Server":
         return self.start()

@@ -26,39 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (OUT, TOKEN, Server, core_busy, core_times, cpu_seconds, event_body, grids_of,  # noqa: E402
+                     pg_create, pg_drop, pg_reachable,
                      exit_on_sigterm, set_nice, NICE, runqueue_wait, md_table, tree_version, percentile, pin_self, wait_quiet, warm_up)
-
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-def pg_reachable() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN, connect_timeout=3) as conn:
-            conn.execute("SELECT 1")
-        return True
-    except Exception as exc:
-        print(f"PostgreSQL not reachable ({exc.__class__.__name__}: {str(exc)[:100]}); SQLite only",
-              file=sys.stderr)
-        return False
-
-
-def pg_create() -> tuple[str, str]:
-    import psycopg
-
-    name = f"dash_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name, f"postgresql://postgres@127.0.0.1:5432/{name}"
-
-
-def pg_drop(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
 
 async def closed_loop(url: str, batch: int, senders: int, duration: float, run: str) -> dict:
     import aiohttp
