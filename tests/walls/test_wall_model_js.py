@@ -6,17 +6,10 @@ message)."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 from dashboard.store.wall_queries import stage_outcomes
-from tests.helpers import ROOT
-
-NODE = shutil.which("node") or shutil.which("nodejs")
-pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js is not installed (Debian's nodejs comes with npm)")
+from tests.node import run_js
 
 T0 = datetime(2026, 11, 27, 16, 0, tzinfo=timezone.utc)
 
@@ -27,12 +20,7 @@ def at(hours: float) -> str:
 
 def run(script: str) -> object:
     """Evaluate `script` after loading the model; it returns a JSON-able value."""
-    prelude = "global.window = {};\n" + "".join(
-        (ROOT / "assets" / name).read_text(encoding="utf-8") + "\n" for name in ("wall_util.js", "wall_model.js"))
-    code = prelude + f"process.stdout.write(JSON.stringify((function () {{ {script} }})()));"
-    out = subprocess.run([NODE, "-e", code], capture_output=True, text=True, timeout=30)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
+    return run_js(["wall_util.js", "wall_model.js"], script)
 
 
 CASES = [({"due": at(2), "met": at(1)}), ({"due": at(2), "met": at(2)}), ({"due": at(2), "met": at(3)}),
