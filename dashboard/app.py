@@ -98,12 +98,15 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
 
 
 def _create_dash(flask: Flask) -> dash.Dash:
+    from layouts import pages, scripts
+
+    # The scripts load in the order layouts/scripts.py lists, not in Dash's file-name order.
     dash_app = dash.Dash(
         __name__, server=flask, use_pages=True, pages_folder="", assets_folder=str(ROOT / "assets"),
+        assets_ignore=scripts.ASSETS_IGNORE, external_scripts=scripts.script_tags(ROOT / "assets"),
         serve_locally=True, suppress_callback_exceptions=True, update_title=None,
         title="社会治理指挥中心",
     )
-    from layouts import pages
 
     pages.register_all()
     dash_app.layout = pages.root_layout
