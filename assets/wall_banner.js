@@ -7,14 +7,12 @@
 (function () {
   "use strict";
 
-  // Assets load in name order: the helpers are looked up when the wall starts.
-  var el;
+  var el = window.WallUtil.el, WallModel = window.WallModel;
   var LISTED = 3;      // up to this many pending alerts are named one by one
   var GROUPS = 5;      // groups shown; the rest are summed into "+N"
-  var ORDER = {district: 0, street: 1, community: 2};
+  var ORDER = WallModel.LEVEL_ORDER;
 
   function WallBanner(wall, node) {
-    el = window.WallUtil.el;
     this.wall = wall;
     this.node = node;
     this.sig = null;
@@ -45,7 +43,7 @@
   // (the panels below gain or lose room).
   WallBanner.prototype.render = function () {
     var wall = this.wall, pending = [];
-    wall.model.alerts.forEach(function (a) { if (window.WallModel.pending(a)) pending.push(a); });
+    wall.model.alerts.forEach(function (a) { if (WallModel.pending(a)) pending.push(a); });
     pending.sort(byUrgency);
     var sig = pending.length <= LISTED ? pending.map(function (a) { return a.id + ":" + a.seq; }).join(",")
       : WallBanner.groups(pending).map(function (g) { return g.level + g.reason + g.count; }).join(",");

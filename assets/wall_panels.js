@@ -4,8 +4,8 @@
 (function () {
   "use strict";
 
-  // Assets load in name order: the helpers are looked up when the wall starts.
-  var U, el, setText, setClass;
+  var U = window.WallUtil, el = U.el, setText = U.setText, setClass = U.setClass;
+  var WallModel = window.WallModel;
 
   // Keep `container`'s children equal to `rows` (in order), reusing nodes by key.
   function syncList(container, rows, keyOf, build, fill) {
@@ -43,7 +43,6 @@
   }
 
   function Panels(wall) {
-    U = window.WallUtil; el = U.el; setText = U.setText; setClass = U.setClass;
     this.wall = wall;
     this.cfg = wall.cfg;
     this.$ = function (id) { return document.getElementById(id); };
@@ -112,7 +111,7 @@
       setText(cells[3], c.overdue);
       setText(cells[4], U.percent(c.on, c.on + c.late));
       setText(cells[5], c.grids ? U.percent(c.covered, c.grids) : "–");
-      setClass(node, "league-row" + (c.overdue ? " league-overdue" : c.worst <= 0.25 ? " league-amber" : ""));
+      setClass(node, "league-row" + (c.overdue ? " league-overdue" : WallModel.clockState(c.worst) === "amber" ? " league-amber" : ""));
     });
     Array.prototype.forEach.call(body.children, function (node, i) { setText(node.children[0], i + 1); });
   };
@@ -120,7 +119,7 @@
   // --- open incidents, most urgent first, with ticking clocks --------------------
   Panels.prototype.items = function (score, now) {
     var self = this, list = this.$("wall-open-items");
-    var all = score.incidents.slice().sort(window.WallModel.byUrgency);
+    var all = score.incidents.slice().sort(WallModel.byUrgency);
     var shown = all.slice(0, capacity(list, 1.5));
     syncList(list, shown, function (e) { return e.item.kind + ":" + e.item.ref; }, function () {
       var row = el("li", "item-row");
@@ -163,8 +162,8 @@
       setText(node, U.duration(now - U.ms(e.item.opened_at)));
       return;
     }
-    var left = e.next.due - now, share = U.remaining(e.next, now);
-    setClass(node, "item-clock clock-" + U.clockState(share, e.item.amber_at));
+    var left = e.next.due - now, share = WallModel.remaining(e.next, now);
+    setClass(node, "item-clock clock-" + WallModel.clockState(share, e.item.amber_at));
     setText(node, (left < 0 ? "-" : "") + U.duration(Math.abs(left)));
     node.title = this.t("stage:" + e.next.stage.split(":")[0]);
   };
@@ -172,14 +171,13 @@
   // --- alerts --------------------------------------------------------------------
   Panels.prototype.alerts = function (score, now) {
     var self = this, cfg = this.cfg, list = this.$("wall-alerts");
-    var order = {district: 0, street: 1, community: 2};
-    var rows = [];
+    var order = WallModel.LEVEL_ORDER, rows = [];
     this.wall.model.alerts.forEach(function (a) {
       if (cfg.level === "district" && a.level !== "district") return;
       rows.push(a);
     });
     rows.sort(function (a, b) {
-      return (window.WallModel.pending(b) - window.WallModel.pending(a)) || (order[a.level] - order[b.level]) || (b.seq - a.seq);
+      return (WallModel.pending(b) - WallModel.pending(a)) || (order[a.level] - order[b.level]) || (b.seq - a.seq);
     });
     var room = capacity(list, 1.5);
     syncList(list, rows.slice(0, room), function (a) { return "a" + a.id; }, function () {
@@ -189,11 +187,11 @@
     }, function (row, a) {
       var cells = row.children;
       row.dataset.alert = a.id;
-      setClass(row, "alert-row level-" + a.level + " state-" + a.state + (a.level === cfg.level && window.WallModel.pending(a) ? " flash-soft" : ""));
+      setClass(row, "alert-row level-" + a.level + " state-" + a.state + (a.level === cfg.level && WallModel.pending(a) ? " flash-soft" : ""));
       setText(cells[0], self.t("short:" + a.level));
       setText(cells[1], self.short(a.unit));
       setText(cells[2], self.wall.alertText(a));
-      setText(cells[3], window.WallModel.pending(a) ? U.duration(now - U.ms(a.level_since)) : self.t("alert:acknowledged"));
+      setText(cells[3], WallModel.pending(a) ? U.duration(now - U.ms(a.level_since)) : self.t("alert:acknowledged"));
     });
     this.$("wall-alerts-empty").hidden = rows.length > 0;
     var more = this.$("wall-alerts-more"), hidden = rows.length - Math.min(rows.length, room);
@@ -239,13 +237,13 @@
   // --- mediations --------------------------------------------------------------------
   Panels.prototype.mediations = function (score, now) {
     var self = this, m = this.wall.model.month;
-    window.WallModel.CHANNELS.forEach(function (c) { setText(self.$("wall-med-" + c), score.byChannel[c]); });
+    WallModel.CHANNELS.forEach(function (c) { setText(self.$("wall-med-" + c), score.byChannel[c]); });
     setText(this.$("wall-med-overdue"), score.mediationOverdue);
     setClass(this.$("wall-med-overdue"), "stat-value" + (score.mediationOverdue ? " value-red" : ""));
     setText(this.$("wall-med-success"), m ? U.percent(m.agreed, m.agreed + m.failed) : "–");
     var list = this.$("wall-med-list"), room = capacity(list, 1.5);
     if (this.cfg.level === "community") {
-      var open = score.mediations.slice().sort(window.WallModel.byUrgency);
+      var open = score.mediations.slice().sort(WallModel.byUrgency);
       syncList(list, open.slice(0, room), function (e) { return e.item.ref; }, function () {
         var row = el("li", "mini-row");
         ["mini-name", "mini-what", "item-clock"].forEach(function (c) { row.appendChild(el("span", c)); });

@@ -13,7 +13,7 @@ feed.floor = feed.lastSeq = feed.settled = 100;"""
 
 
 def run(script: str) -> object:
-    return run_js(["live.js"], script, prelude=FEED)
+    return run_js("live.js", script, prelude=FEED)
 
 
 def test_resume_starts_before_messages_that_may_still_be_overtaken():

@@ -9,7 +9,7 @@ from tests.node import run_js
 
 
 def groups(alerts: list[dict]) -> list[dict]:
-    return run_js(["wall_banner.js"], f"return window.WallBanner.groups({json.dumps(alerts)}).map((g) => ({{"
+    return run_js("wall_banner.js", f"return window.WallBanner.groups({json.dumps(alerts)}).map((g) => ({{"
                   "level: g.level, reason: g.reason, count: g.count, categories: Object.fromEntries(g.categories)}));")
 
 

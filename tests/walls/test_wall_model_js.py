@@ -1,4 +1,4 @@
-"""The wall's browser model (assets/wall_util.js, assets/wall_model.js) run
+"""The wall's browser model (assets/wall_model.js) run
 under Node: its counting rules are those of dashboard/store/wall_queries.py,
 and deltas are idempotent (a message older than what the wall holds changes
 nothing; a closed item or a resolved alert cannot come back from an older
@@ -20,7 +20,7 @@ def at(hours: float) -> str:
 
 def run(script: str) -> object:
     """Evaluate `script` after loading the model; it returns a JSON-able value."""
-    return run_js(["wall_util.js", "wall_model.js"], script)
+    return run_js("wall_model.js", script)
 
 
 CASES = [({"due": at(2), "met": at(1)}), ({"due": at(2), "met": at(2)}), ({"due": at(2), "met": at(3)}),
@@ -30,9 +30,9 @@ CASES = [({"due": at(2), "met": at(1)}), ({"due": at(2), "met": at(2)}), ({"due"
 
 def test_stage_outcomes_are_the_servers():
     now = T0 + timedelta(hours=6)
-    js = run(f"""var U = window.WallUtil, cases = {json.dumps(CASES)}, out = [];
+    js = run(f"""var M = window.WallModel, cases = {json.dumps(CASES)}, out = [];
         cases.forEach(function (d) {{
-          out.push(U.stageOutcomes({{deadlines: {{acknowledge: d}}}}, Date.parse("{at(0)}"), Date.parse("{at(24)}"),
+          out.push(M.stageOutcomes({{deadlines: {{acknowledge: d}}}}, Date.parse("{at(0)}"), Date.parse("{at(24)}"),
                                    Date.parse("{now.isoformat()}")).acknowledge || null);
         }});
         return out;""")
@@ -107,3 +107,11 @@ def test_deltas_follow_the_counting_rules_and_are_idempotent():
     streams = rest[14]
     assert streams["covered"] == ["g2"] and streams["agreed"] == 3 and streams["alerts"] == 0
     assert sorted(streams["transfers"]) == [["people>judicial", 2]]
+
+
+def test_clock_states_and_remaining_budget():
+    got = run("""var M = window.WallModel;
+        return [M.clockState(-0.01), M.clockState(0), M.clockState(0.25), M.clockState(0.26), M.clockState(0.4, 0.5),
+                M.clockState(Infinity), M.remaining(null, 0), M.remaining({due: 100, budget: 0}, 100),
+                M.remaining({due: 100, budget: 0}, 101), M.remaining({due: 1000, budget: 1000}, 750)];""")
+    assert got == ["red", "amber", "amber", "ok", "amber", "ok", None, 1, -1, 0.25]  # Infinity is null in JSON
