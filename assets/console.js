@@ -8,34 +8,14 @@
 (function () {
   "use strict";
 
+  var U = window.PageUtil, el = U.el, LiveFeed = window.LiveFeed;
   var LEVEL_ORDER = {district: 0, street: 1, community: 2};
   var NOTIFY_WITHIN_MS = 5 * 60 * 1000;   // a replayed alert older than this is not announced again
   var NEW_ACTIONS = {raised: true, escalated: true, rearmed: true};
   var GROUP_ROWS = 8;   // rows a group shows until it is expanded: every group stays in view
 
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined && text !== null) node.textContent = String(text); // text only: never HTML
-    return node;
-  }
-
-  function pad(n) { return n < 10 ? "0" + n : "" + n; }
-  // "MM-DD HH:MM" in the district's zone: shift by its offset, then read the UTC fields.
-  function districtTime(iso, offsetMin) {
-    if (!iso) return "";
-    var d = new Date(Date.parse(iso) + offsetMin * 60000);
-    return pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " + pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
-  }
-  function clock(ms, offsetMin) {
-    var d = new Date(ms + offsetMin * 60000);
-    return pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
-  }
-  function span(ms) {
-    var s = Math.max(0, Math.floor(ms / 1000)), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
-    if (h >= 48) return Math.floor(h / 24) + "d " + (h % 24) + "h";
-    return (h > 0 ? h + ":" + pad(m) : pad(m)) + ":" + pad(s % 60);
-  }
+  // "MM-DD HH:MM" in the district's zone.
+  function districtTime(iso, offsetMin) { return iso ? U.monthDayTime(Date.parse(iso), offsetMin) : ""; }
   function pending(a) { return a.state === "raised" || a.state === "escalated"; }
   function stageOf(a) { return (a.stage || "").split(":")[0]; }
   function dueMs(a) { return a.due_at ? Date.parse(a.due_at) : Date.parse(a.raised_at); }
@@ -64,7 +44,7 @@
     this.$("console-bulk-ack").addEventListener("click", function () { self.bulk("ack"); });
     this.$("console-bulk-resolve").addEventListener("click", function () { self.bulk("resolve"); });
     this.setupNotifications();
-    this.feed = new window.LiveFeed({
+    this.feed = new LiveFeed({
       unit: cfg.unit,
       snapshotUrl: "/api/v1/alerts?state=active&unit=" + encodeURIComponent(cfg.unit),
       onSnapshot: function (snap) {
@@ -75,9 +55,7 @@
       },
       onMessage: function (name, data) { if (name === "alert") self.apply(data); },
       onState: function (state) {
-        var badge = self.$("console-connection");
-        badge.className = "badge badge-" + state.replace(" ", "-");
-        badge.textContent = self.t(state);
+        U.showState(self.$("console-connection"), state, self.t(state));
       }
     });
     this.feed.start();
@@ -332,10 +310,10 @@
   // Once a second: the header clock and each row's overdue time (no server traffic).
   Console.prototype.tick = function () {
     var now = this.now(), off = this.cfg.tz_offset_min, self = this;
-    this.$("console-clock").textContent = clock(now, off);
+    this.$("console-clock").textContent = U.clockText(now, off);
     this.rows.forEach(function (tr) {
       var cell = tr.querySelector(".console-due"), left = Number(cell.dataset.due) - now;
-      var text = left < 0 ? self.t("overdue") + " " + span(-left) : self.t("left") + " " + span(left);
+      var text = left < 0 ? self.t("overdue") + " " + U.duration(-left) : self.t("left") + " " + U.duration(left);
       if (cell.textContent !== text) cell.textContent = text;
       cell.classList.toggle("is-overdue", left < 0);
     });
@@ -447,12 +425,5 @@
     this.notified = (this.notified || 0) + 1;
   };
 
-  window.dash_clientside = window.dash_clientside || {};
-  window.dash_clientside.console = {
-    start: function (cfg) {
-      if (!cfg || window.alertConsole) return window.dash_clientside.no_update;
-      window.alertConsole = new Console(cfg);
-      return Date.now();
-    }
-  };
+  U.startOnce("console", "alertConsole", function (cfg) { return new Console(cfg); });
 })();

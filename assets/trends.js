@@ -5,6 +5,7 @@
 (function () {
   "use strict";
 
+  var U = window.PageUtil, LiveFeed = window.LiveFeed;
   var THROTTLE_MS = 1500;
 
   function Trends(cfg) {
@@ -12,7 +13,7 @@
     this.cfg = cfg;
     this.seq = 0;
     this.timer = null;
-    this.feed = new window.LiveFeed({
+    this.feed = new LiveFeed({
       unit: cfg.unit,
       snapshotUrl: "/api/v1/trends?unit=" + encodeURIComponent(cfg.unit),
       onSnapshot: function (snap) { self.seq = Math.max(self.seq, snap.head || 0); },
@@ -20,9 +21,7 @@
       onResync: function () { self.nudge(); },
       onState: function (state) {
         var badge = document.getElementById("trends-connection");
-        if (!badge) return;
-        badge.className = "badge badge-" + state.replace(" ", "-");
-        badge.textContent = (cfg.labels && cfg.labels[state]) || state;
+        if (badge) U.showState(badge, state, (cfg.labels && cfg.labels[state]) || state);
       }
     });
     this.feed.start();
@@ -39,12 +38,5 @@
     }, THROTTLE_MS);
   };
 
-  window.dash_clientside = window.dash_clientside || {};
-  window.dash_clientside.trends = {
-    start: function (cfg) {
-      if (!cfg || window.trendsPage) return window.dash_clientside.no_update;
-      window.trendsPage = new Trends(cfg);
-      return Date.now();
-    }
-  };
+  U.startOnce("trends", "trendsPage", function (cfg) { return new Trends(cfg); });
 })();

@@ -13,8 +13,10 @@
 (function () {
   "use strict";
 
-  // Assets load in name order: the helpers are looked up when the wall starts.
-  var U, setText;
+  var U = window.PageUtil, setText = U.setText;
+  var WallModel = window.WallModel, WallPanels = window.WallPanels, WallMap = window.WallMap;
+  var WallTicker = window.WallTicker, WallBanner = window.WallBanner, WallFrame = window.WallFrame;
+  var WallCadence = window.WallCadence, LiveFeed = window.LiveFeed;
   var SCREEN_CHECK_MS = 5 * 60 * 1000;
   var QUIET_FOR_RELOAD_MS = 60 * 1000;
   var RELOAD_GRACE_MS = 2 * 3600 * 1000;  // after the planned time, reload even if never quiet
@@ -26,18 +28,17 @@
   var KIND_PARTS = {incident: "items", patrol: "patrols", mediation: "mediations"};
 
   function Wall(cfg) {
-    U = window.WallUtil; setText = U.setText;
     this.cfg = cfg;
     this.labels = cfg.labels;
     this.$ = function (id) { return document.getElementById(id); };
-    this.model = new window.WallModel(cfg);
-    this.panels = new window.WallPanels(this);
-    this.map = this.$("wall-map") ? new window.WallMap(this, "wall-map") : null;
-    this.ticker = new window.WallTicker(this, this.$("wall-ticker"), this.$("wall-ticker-overflow"));
-    this.banner = new window.WallBanner(this, this.$("wall-banner"));
+    this.model = new WallModel(cfg);
+    this.panels = new WallPanels(this);
+    this.map = this.$("wall-map") ? new WallMap(this, "wall-map") : null;
+    this.ticker = new WallTicker(this, this.$("wall-ticker"), this.$("wall-ticker-overflow"));
+    this.banner = new WallBanner(this, this.$("wall-banner"));
     this.frame = this.newFrame();
     var self = this;
-    this.league = new window.WallCadence(function () {
+    this.league = new WallCadence(function () {
       if (self.model.day0 !== undefined && self.$("wall-league")) self.panels.league(self.scoreNow());
     }, {minMs: LEAGUE_MS, share: LEAGUE_SHARE});
     this.muted = new URLSearchParams(location.search).get("mute") === "1" || localStorage.getItem("wall-muted") === "1";
@@ -60,7 +61,7 @@
       {name: "patrols", draw: function (f) { if (self.$("wall-patrol-list")) panels.patrols(f.score(), f.now); }},
       {name: "mediations", draw: function (f) { if (self.$("wall-med-list")) panels.mediations(f.score(), f.now); }}
     ];
-    return new window.WallFrame(parts, {
+    return new WallFrame(parts, {
       begin: function () {
         var now = self.now();
         return {now: now, score: function () { return self.scoreNow(); }};
@@ -89,7 +90,7 @@
     if (mute) mute.addEventListener("click", function () { self.toggleMute(); });
     this.renderMute();
     var query = cfg.screen ? "?screen=" + encodeURIComponent(cfg.screen) : "";
-    this.feed = new window.LiveFeed({
+    this.feed = new LiveFeed({
       unit: cfg.unit,
       snapshotUrl: "/api/v1/walls/" + encodeURIComponent(cfg.unit) + query,
       auth: cfg.screen ? {screen: cfg.screen} : {},
@@ -166,7 +167,7 @@
 
   // The boxes changed size (a resize, the banner or a notice came or went): every list counts its rows again.
   Wall.prototype.relayout = function () {
-    window.WallPanels.invalidateRooms();
+    WallPanels.invalidateRooms();
     this.frame.markAll();
     this.league.want();
   };
@@ -176,8 +177,8 @@
     var t0 = performance.now();
     this.score = null;
     var score = this.scoreNow(), now = this.scoreAt;
-    window.WallPanels.invalidateRooms();
-    if (this.banner.render()) window.WallPanels.invalidateRooms();
+    WallPanels.invalidateRooms();
+    if (this.banner.render()) WallPanels.invalidateRooms();
     this.panels.render(score, now);
     this.ticker.flush(this.panels.room(this.ticker.list));
     if (this.map) { if (mapNow) this.map.drawNow(); else this.map.want(); }
@@ -208,7 +209,7 @@
     this.planReload(now);
     // Clocks move every second: every cheap part in the next frame, the league and map on their cadence.
     if (this.model.day0 !== undefined) {
-      window.WallPanels.invalidateRooms();  // once a second a list may measure its box again
+      WallPanels.invalidateRooms();  // once a second a list may measure its box again
       this.frame.markAll();
       this.expensive();
     }
@@ -225,15 +226,13 @@
   };
 
   Wall.prototype.renderBadge = function () {
-    var badge = this.$("wall-connection"), cls = "badge badge-" + this.state.replace(" ", "-");
-    var text = this.t(this.state);
+    var stale = "", text = this.t(this.state);
     if (this.state === "live" && this.feed) {
       var quiet = (Date.now() - (this.feed.lastMessageAt || this.liveSince || Date.now())) / 1000;
-      if (quiet > this.cfg.stale_s[1]) { cls += " stale-red"; text = this.t("no messages"); }
-      else if (quiet > this.cfg.stale_s[0]) { cls += " stale-amber"; text = this.t("quiet"); }
+      if (quiet > this.cfg.stale_s[1]) { stale = " stale-red"; text = this.t("no messages"); }
+      else if (quiet > this.cfg.stale_s[0]) { stale = " stale-amber"; text = this.t("quiet"); }
     }
-    U.setClass(badge, cls);
-    setText(badge, text);
+    U.showState(this.$("wall-connection"), this.state, text, stale);
   };
 
   // --- chime, mute ------------------------------------------------------------------
@@ -329,12 +328,5 @@
     return s;
   };
 
-  window.dash_clientside = window.dash_clientside || {};
-  window.dash_clientside.wall = {
-    start: function (cfg) {
-      if (!cfg || window.wall) return window.dash_clientside.no_update;
-      window.wall = new Wall(cfg);
-      return Date.now();
-    }
-  };
+  U.startOnce("wall", "wall", function (cfg) { return new Wall(cfg); });
 })();

@@ -7,7 +7,7 @@
 (function () {
   "use strict";
 
-  var el = window.WallUtil.el, WallModel = window.WallModel;
+  var el = window.PageUtil.el, WallModel = window.WallModel;
   var LISTED = 3;      // up to this many pending alerts are named one by one
   var GROUPS = 5;      // groups shown; the rest are summed into "+N"
   var ORDER = WallModel.LEVEL_ORDER;

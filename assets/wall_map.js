@@ -18,7 +18,7 @@
     return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   }
 
-  var WallModel = window.WallModel;
+  var WallModel = window.WallModel, WallCadence = window.WallCadence;
   // At most one redraw per REDRAW_MS, fewer when plotly is slow: drawing may
   // take at most DRAW_SHARE of the page's time (soak: ~150 ms a redraw).
   var REDRAW_MS = 5000;
@@ -51,7 +51,7 @@
     this.lastSig = "";
     this.draws = 0;
     this.drawMs = 0;     // how long plotly took for the last redraw (set_props to plotly_afterplot)
-    this.cadence = new window.WallCadence(function () { self.flush(); },
+    this.cadence = new WallCadence(function () { self.flush(); },
                                           {minMs: REDRAW_MS, share: DRAW_SHARE, maxMs: MAX_REDRAW_MS});
   }
 

@@ -13,7 +13,7 @@
 (function () {
   "use strict";
 
-  var ms = window.WallUtil.ms;
+  var ms = window.PageUtil.ms;
   var STAGES = ["acknowledge", "arrive", "resolve"];
   var LEVEL_ORDER = {district: 0, street: 1, community: 2};   // the most senior level first
   var AMBER_AT = 0.25;        // a clock turns amber with this share of its budget left (unless the item says)

@@ -4,7 +4,7 @@
 (function () {
   "use strict";
 
-  var U = window.WallUtil, el = U.el, setText = U.setText, setClass = U.setClass;
+  var U = window.PageUtil, el = U.el, setText = U.setText, setClass = U.setClass;
   var WallModel = window.WallModel;
 
   // Keep `container`'s children equal to `rows` (in order), reusing nodes by key.

@@ -10,14 +10,12 @@
 (function () {
   "use strict";
 
-  // Assets load in name order: the helpers are looked up when the wall starts.
-  var U, el;
+  var U = window.PageUtil, el = U.el;
   var CAP = 30;                // rows kept (a few more than fit on any screen)
   var READ_MS = 1500;          // a line seen for less than this was not read
   var WINDOW_MS = 60 * 1000;   // the overflow count covers this much of the past
 
   function WallTicker(wall, list, overflow) {
-    U = window.WallUtil; el = U.el;
     this.wall = wall;
     this.list = list;
     this.overflow = overflow;   // may be null (the count is still kept)

@@ -22,7 +22,7 @@ DEBUG_FOLDER = "debug/"
 
 SCRIPTS = (
     "vendor/socket.io.min.js",    # `io` (make assets copies it from node_modules)
-    "wall_util.js",
+    "page_util.js",               # DOM text, district time, the badge, a page's clientside start
     "live.js",                    # LiveFeed: the walls, the console and /trends
     "wall_model.js",
     "wall_frame.js",

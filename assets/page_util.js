@@ -1,6 +1,8 @@
-/* Small helpers shared by the wall modules: DOM text nodes, and times,
- * durations and shares as the wall shows them (in the district's zone).
- * What the figures mean (deadlines, counters) is the model's (wall_model.js). */
+/* Small helpers every page's script uses (the walls, the alert console,
+ * /trends): DOM nodes with text only, times, durations and shares as the
+ * pages show them (in the district's zone), the connection badge, and the
+ * clientside start of a page. What the wall's figures mean (deadlines,
+ * counters) is the model's (wall_model.js). */
 (function () {
   "use strict";
 
@@ -42,7 +44,7 @@
     return pad(m) + ":" + pad(s % 60);
   }
 
-  // Wall time is the district's zone whatever the kiosk's zone is.
+  // Times are shown in the district's zone whatever the browser's zone is.
   function zoned(t, offsetMin) { return new Date(t + offsetMin * 60000); }
   function clockText(t, offsetMin) {
     var d = zoned(t, offsetMin);
@@ -63,10 +65,36 @@
     return Math.floor((t + off) / 86400000) * 86400000 - off;
   }
 
+  // "MM-DD HH:MM"
+  function monthDayTime(t, offsetMin) {
+    var d = zoned(t, offsetMin);
+    return pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " + hhmm(t, offsetMin);
+  }
+
   function percent(on, total) { return total > 0 ? Math.round(100 * on / total) + "%" : "–"; }
 
-  window.WallUtil = {
+  // A LiveFeed state ("connecting", "catching up", "live", ...) on a page's badge (styles in the pages' CSS).
+  function showState(badge, state, text, extraClass) {
+    setClass(badge, "badge badge-" + state.replace(" ", "-") + (extraClass || ""));
+    setText(badge, text);
+  }
+
+  // A page's clientside start: Dash hands the page's config to `start` once the layout is in;
+  // the page object is made once and kept as window[name] (a second call changes nothing).
+  function startOnce(namespace, name, make) {
+    window.dash_clientside = window.dash_clientside || {};
+    window.dash_clientside[namespace] = {
+      start: function (cfg) {
+        if (!cfg || window[name]) return window.dash_clientside.no_update;
+        window[name] = make(cfg);
+        return Date.now();
+      }
+    };
+  }
+
+  window.PageUtil = {
     el: el, setText: setText, setClass: setClass, pad: pad, ms: ms, duration: duration,
-    clockText: clockText, hhmm: hhmm, dateText: dateText, weekday: weekday, dayStart: dayStart, percent: percent
+    clockText: clockText, hhmm: hhmm, dateText: dateText, monthDayTime: monthDayTime, weekday: weekday,
+    dayStart: dayStart, percent: percent, showState: showState, startOnce: startOnce
   };
 })();
