@@ -107,8 +107,7 @@
     this.tick();
     setInterval(function () { self.tick(); }, 1000);
     window.addEventListener("resize", function () { self.relayout(); });  // lists count the rows that fit
-    var root = this.$("wall-root");
-    setInterval(function () { root.classList.toggle("flash-on"); }, 500);  // the banner's own-level flash (wall.css)
+    this.banner.flash(this.$("wall-root"));
     if (cfg.screen) setInterval(function () { self.checkScreen(); }, SCREEN_CHECK_MS);
     var ready = this.map ? this.map.load() : Promise.resolve();
     ready.then(function () { self.feed.start(); });
@@ -116,7 +115,7 @@
 
   Wall.prototype.applySnapshot = function (snap) {
     this.model.applySnapshot(snap);
-    this.ticker.reset(snap.recent.map(function (m) { return {name: m.name, data: m.data}; }));
+    this.ticker.reset(snap.recent);
     var last = snap.recent[snap.recent.length - 1];
     if (last && !this.feed.lastMessageAt) {
       this.feed.lastMessageAt = Date.parse(last.data.received_at || last.data.at || snap.server_time) - this.feed.offsetMs;
@@ -186,13 +185,6 @@
     this.stats.renders += 1;
     this.stats.renderMs += took;
     if (took > this.stats.maxRenderMs) this.stats.maxRenderMs = took;
-  };
-
-  // "签收超时 · 治安 待签收"; a missed checkpoint names the checkpoint.
-  Wall.prototype.alertText = function (a) {
-    var parts = a.stage.split(":"), what = this.t("stage:" + parts[0]);
-    if (parts.length > 1) what += " " + parts.slice(1).join(":");
-    return what + " · " + (a.title || a.ref);
   };
 
   // --- header: clock, date, connection badge, age of the last message -------------

@@ -5,7 +5,7 @@
   "use strict";
 
   var U = window.PageUtil, el = U.el, setText = U.setText, setClass = U.setClass;
-  var WallModel = window.WallModel;
+  var WallModel = window.WallModel, WallBanner = window.WallBanner;
 
   // Keep `container`'s children equal to `rows` (in order), reusing nodes by key.
   function syncList(container, rows, keyOf, build, fill) {
@@ -190,7 +190,7 @@
       setClass(row, "alert-row level-" + a.level + " state-" + a.state + (a.level === cfg.level && WallModel.pending(a) ? " flash-soft" : ""));
       setText(cells[0], self.t("short:" + a.level));
       setText(cells[1], self.short(a.unit));
-      setText(cells[2], self.wall.alertText(a));
+      setText(cells[2], WallBanner.alertText(self.wall, a));
       setText(cells[3], WallModel.pending(a) ? U.duration(now - U.ms(a.level_since)) : self.t("alert:acknowledged"));
     });
     this.$("wall-alerts-empty").hidden = rows.length > 0;

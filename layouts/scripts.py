@@ -26,8 +26,8 @@ SCRIPTS = (
     "live.js",                    # LiveFeed: the walls, the console and /trends
     "wall_model.js",
     "wall_frame.js",
+    "wall_banner.js",             # also the alerts' wording, which the ticker and the lists use
     "wall_ticker.js",
-    "wall_banner.js",
     "wall_panels.js",
     "wall_map.js",
     "wall.js",
