@@ -43,11 +43,8 @@
     }, {minMs: LEAGUE_MS, share: LEAGUE_SHARE});
     this.muted = new URLSearchParams(location.search).get("mute") === "1" || localStorage.getItem("wall-muted") === "1";
     this.state = "connecting";
-    this.stats = freshStats();
     this.start();
   }
-
-  function freshStats() { return {messages: 0, handleMs: 0, renders: 0, renderMs: 0, maxRenderMs: 0, since: Date.now()}; }
 
   // The cheap parts, in the order a frame draws them.
   Wall.prototype.newFrame = function () {
@@ -65,11 +62,6 @@
       begin: function () {
         var now = self.now();
         return {now: now, score: function () { return self.scoreNow(); }};
-      },
-      done: function (ms) {
-        var s = self.stats;
-        s.renders += 1; s.renderMs += ms;
-        if (ms > s.maxRenderMs) s.maxRenderMs = ms;
       }
     });
   };
@@ -129,7 +121,7 @@
 
   // A pushed message: into the model at once, its parts marked for the next frame.
   Wall.prototype.handle = function (name, data) {
-    var t0 = performance.now(), frame = this.frame, changed = false;
+    var frame = this.frame, changed = false;
     if (name === "event") {
       changed = this.model.applyEvent(data, this.now());
       if (changed) frame.dirty.add("kpis").add(KIND_PARTS[data.item.kind] || "kpis");
@@ -142,9 +134,6 @@
     this.ticker.push(name, data);
     frame.mark("ticker");
     if (changed) this.expensive();
-    this.stats.messages += 1;
-    this.stats.handleMs += performance.now() - t0;
-    if (window.wallHooks) window.wallHooks.forEach(function (hook) { hook(name, data); });  // tests and bench/pixel.py
   };
 
   // The parts that are too costly to draw per frame: each on its own cadence.
@@ -173,7 +162,6 @@
 
   // Everything at once (a fresh snapshot; bench/soak.py times it as "a full draw").
   Wall.prototype.render = function (mapNow) {
-    var t0 = performance.now();
     this.score = null;
     var score = this.scoreNow(), now = this.scoreAt;
     WallPanels.invalidateRooms();
@@ -181,10 +169,6 @@
     this.panels.render(score, now);
     this.ticker.flush(this.panels.room(this.ticker.list));
     if (this.map) { if (mapNow) this.map.drawNow(); else this.map.want(); }
-    var took = performance.now() - t0;
-    this.stats.renders += 1;
-    this.stats.renderMs += took;
-    if (took > this.stats.maxRenderMs) this.stats.maxRenderMs = took;
   };
 
   // --- header: clock, date, connection badge, age of the last message -------------
@@ -306,19 +290,6 @@
     this.noticeTimer = setTimeout(function () { box.hidden = true; self.relayout(); }, 30000);
   };
 
-  // For bench/soak.py and bench/pixel.py (a bench hook): counters since the last call, then reset.
-  Wall.prototype.takeStats = function () {
-    var s = this.stats;
-    this.stats = freshStats();
-    s.items = this.model.items.size;
-    s.carried = this.frame.carried;    // frames that left work for the next one
-    this.frame.carried = 0;
-    s.skipped = this.ticker.skipped - (this.skippedSeen || 0);  // ticker lines never drawn
-    this.skippedSeen = this.ticker.skipped;
-    s.mapDraws = this.map ? this.map.draws : 0;
-    s.mapDrawMs = this.map ? this.map.drawMs : 0;
-    return s;
-  };
-
+  window.WallPage = Wall;   // assets/debug/wall_hooks.js adds the test and bench counters to it
   U.startOnce("wall", "wall", function (cfg) { return new Wall(cfg); });
 })();

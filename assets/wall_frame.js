@@ -15,8 +15,8 @@
   var FALLBACK_MS = 100;
 
   // `parts`: [{name, draw(ctx)}] in the order they are drawn (the first ones are what a person
-  // looks for first); `hooks.begin()` returns the frame's shared context, `hooks.done(ms)` is told
-  // how long the frame's drawing took.
+  // looks for first); `hooks.begin()` returns the frame's shared context, `hooks.done(ms)` (if any)
+  // is told how long the frame's drawing took.
   function WallFrame(parts, hooks) {
     this.parts = parts;
     this.hooks = hooks;
@@ -60,7 +60,7 @@
       if (this.dirty.size && performance.now() - t0 > FRAME_BUDGET_MS) { this.carried += 1; break; }
     }
     this.frames += 1;
-    this.hooks.done(performance.now() - t0);
+    if (this.hooks.done) this.hooks.done(performance.now() - t0);
     this.request();
   };
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ASSETS_IGNORE = r"\.js$"          # Dash's own asset loading: CSS only
-DEBUG_FOLDER = "debug/"
+DEBUG_PATH = "/assets/debug/"     # answers 404 unless DASHBOARD_DEBUG_HOOKS=1
 
 SCRIPTS = (
     "vendor/socket.io.min.js",    # `io` (make assets copies it from node_modules)
@@ -35,7 +35,9 @@ SCRIPTS = (
     "trends.js",
     "case.js",
 )
-DEBUG_SCRIPTS: tuple[str, ...] = ()
+DEBUG_SCRIPTS = (
+    "debug/wall_hooks.js",        # window.wallHooks, wall.takeStats()
+)
 
 
 def script_tags(assets: Path, *, debug: bool = False) -> list[dict[str, str]]:
