@@ -79,6 +79,16 @@
     setText(badge, text);
   }
 
+  // Elements by the names the page's layout gave their ids (layouts/ids.py `for_script`, handed over
+  // in the page's config): the scripts never write an id, and a name the layout does not know is
+  // said at once rather than found missing later.
+  function lookup(ids) {
+    return function (name) {
+      if (!Object.prototype.hasOwnProperty.call(ids, name)) throw new Error("no element id named " + name);
+      return document.getElementById(ids[name]);
+    };
+  }
+
   // A page's clientside start: Dash hands the page's config to `start` once the layout is in;
   // the page object is made once and kept as window[name] (a second call changes nothing).
   function startOnce(namespace, name, make) {
@@ -95,6 +105,6 @@
   window.PageUtil = {
     el: el, setText: setText, setClass: setClass, pad: pad, ms: ms, duration: duration,
     clockText: clockText, hhmm: hhmm, dateText: dateText, monthDayTime: monthDayTime, weekday: weekday,
-    dayStart: dayStart, percent: percent, showState: showState, startOnce: startOnce
+    dayStart: dayStart, percent: percent, showState: showState, lookup: lookup, startOnce: startOnce
   };
 })();

@@ -11,6 +11,7 @@
   function Trends(cfg) {
     var self = this;
     this.cfg = cfg;
+    this.$ = U.lookup(cfg.ids);
     this.seq = 0;
     this.timer = null;
     this.feed = new LiveFeed({
@@ -20,7 +21,7 @@
       onMessage: function (name, data) { self.seq = Math.max(self.seq, data.seq); self.nudge(); },
       onResync: function () { self.nudge(); },
       onState: function (state) {
-        var badge = document.getElementById("trends-connection");
+        var badge = self.$("badge");
         if (badge) U.showState(badge, state, (cfg.labels && cfg.labels[state]) || state);
       }
     });
@@ -33,7 +34,7 @@
     if (this.timer) return;
     this.timer = setTimeout(function () {
       self.timer = null;
-      var button = document.getElementById("trends-live");
+      var button = self.$("live");
       if (button) button.click();
     }, THROTTLE_MS);
   };

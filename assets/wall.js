@@ -30,16 +30,16 @@
   function Wall(cfg) {
     this.cfg = cfg;
     this.labels = cfg.labels;
-    this.$ = function (id) { return document.getElementById(id); };
+    this.$ = U.lookup(cfg.ids);
     this.model = new WallModel(cfg);
     this.panels = new WallPanels(this);
-    this.map = this.$("wall-map") ? new WallMap(this, "wall-map") : null;
-    this.ticker = new WallTicker(this, this.$("wall-ticker"), this.$("wall-ticker-overflow"));
-    this.banner = new WallBanner(this, this.$("wall-banner"));
+    this.map = this.$("map") ? new WallMap(this, cfg.ids.map) : null;
+    this.ticker = new WallTicker(this, this.$("ticker"), this.$("ticker_overflow"));
+    this.banner = new WallBanner(this, this.$("banner"));
     this.frame = this.newFrame();
     var self = this;
     this.league = new WallCadence(function () {
-      if (self.model.day0 !== undefined && self.$("wall-league")) self.panels.league(self.scoreNow());
+      if (self.model.day0 !== undefined && self.$("league")) self.panels.league(self.scoreNow());
     }, {minMs: LEAGUE_MS, share: LEAGUE_SHARE});
     this.muted = new URLSearchParams(location.search).get("mute") === "1" || localStorage.getItem("wall-muted") === "1";
     this.state = "connecting";
@@ -53,10 +53,10 @@
       {name: "banner", draw: function () { if (self.banner.render()) self.relayout(); }},
       {name: "ticker", draw: function () { self.ticker.flush(panels.room(self.ticker.list)); }},
       {name: "kpis", draw: function (f) { panels.kpis(f.score()); }},
-      {name: "items", draw: function (f) { if (self.$("wall-open-items")) panels.items(f.score(), f.now); }},
-      {name: "alerts", draw: function (f) { if (self.$("wall-alerts")) panels.alerts(f.score(), f.now); }},
-      {name: "patrols", draw: function (f) { if (self.$("wall-patrol-list")) panels.patrols(f.score(), f.now); }},
-      {name: "mediations", draw: function (f) { if (self.$("wall-med-list")) panels.mediations(f.score(), f.now); }}
+      {name: "items", draw: function (f) { if (self.$("open_items")) panels.items(f.score(), f.now); }},
+      {name: "alerts", draw: function (f) { if (self.$("alerts")) panels.alerts(f.score(), f.now); }},
+      {name: "patrols", draw: function (f) { if (self.$("patrol_list")) panels.patrols(f.score(), f.now); }},
+      {name: "mediations", draw: function (f) { if (self.$("med_list")) panels.mediations(f.score(), f.now); }}
     ];
     return new WallFrame(parts, {
       begin: function () {
@@ -78,7 +78,7 @@
     if (new URLSearchParams(location.search).get("lang")) {
       document.cookie = "lang=" + cfg.lang + "; max-age=31536000; path=/; samesite=lax";  // ?lang= is remembered
     }
-    var mute = this.$("wall-mute");
+    var mute = this.$("mute");
     if (mute) mute.addEventListener("click", function () { self.toggleMute(); });
     this.renderMute();
     var query = cfg.screen ? "?screen=" + encodeURIComponent(cfg.screen) : "";
@@ -99,7 +99,7 @@
     this.tick();
     setInterval(function () { self.tick(); }, 1000);
     window.addEventListener("resize", function () { self.relayout(); });  // lists count the rows that fit
-    this.banner.flash(this.$("wall-root"));
+    this.banner.flash(this.$("root"));
     if (cfg.screen) setInterval(function () { self.checkScreen(); }, SCREEN_CHECK_MS);
     var ready = this.map ? this.map.load() : Promise.resolve();
     ready.then(function () { self.feed.start(); });
@@ -174,8 +174,8 @@
   // --- header: clock, date, connection badge, age of the last message -------------
   Wall.prototype.tick = function () {
     var now = this.now(), off = this.cfg.tz_offset_min;
-    setText(this.$("wall-clock"), U.clockText(now, off));
-    setText(this.$("wall-date"), U.dateText(now, off) + " " + (this.labels.weekdays || [])[U.weekday(now, off)]);
+    setText(this.$("clock"), U.clockText(now, off));
+    setText(this.$("date"), U.dateText(now, off) + " " + (this.labels.weekdays || [])[U.weekday(now, off)]);
     this.renderAge();
     this.renderBadge();
     if (this.model.day1 && now >= this.model.day1 + 2000 && this.feed.current === "live") {
@@ -193,7 +193,7 @@
 
   Wall.prototype.renderAge = function () {
     var last = this.feed && this.feed.lastMessageAt;
-    setText(this.$("wall-last-age"), last ? this.t("last message") + " " + this.age(Date.now() - last) : this.t("no message yet"));
+    setText(this.$("last_age"), last ? this.t("last message") + " " + this.age(Date.now() - last) : this.t("no message yet"));
   };
 
   Wall.prototype.age = function (ms) {
@@ -208,7 +208,7 @@
       if (quiet > this.cfg.stale_s[1]) { stale = " stale-red"; text = this.t("no messages"); }
       else if (quiet > this.cfg.stale_s[0]) { stale = " stale-amber"; text = this.t("quiet"); }
     }
-    U.showState(this.$("wall-connection"), this.state, text, stale);
+    U.showState(this.$("badge"), this.state, text, stale);
   };
 
   // --- chime, mute ------------------------------------------------------------------
@@ -239,7 +239,7 @@
   };
 
   Wall.prototype.renderMute = function () {
-    var button = this.$("wall-mute");
+    var button = this.$("mute");
     if (button) { button.textContent = this.t(this.muted ? "sound off" : "sound on"); button.title = this.t(this.muted ? "unmute" : "mute"); }
   };
 
@@ -269,19 +269,19 @@
   };
 
   Wall.prototype.refused = function (reason) {
-    var box = this.$("wall-refused");
+    var box = this.$("refused");
     setText(box, this.t(reason || "This screen link has been revoked or is unknown."));
     box.hidden = false;
   };
 
   Wall.prototype.drill = function (on) {
-    var marker = this.$("wall-drill");
+    var marker = this.$("drill");
     if (marker) marker.hidden = !on;
-    this.$("wall-root").classList.toggle("wall-drill", on);
+    this.$("root").classList.toggle("wall-drill", on);
   };
 
   Wall.prototype.notice = function (text) {
-    var box = this.$("wall-notice");
+    var box = this.$("notice");
     var self = this;
     box.textContent = text;
     box.hidden = false;

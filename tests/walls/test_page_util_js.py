@@ -43,3 +43,30 @@ def test_a_page_starts_once():
         var first = c.start(null), second = c.start({a: 1}), third = c.start({a: 2});
         return [first === none, typeof second, third === none, window.demoPage.cfg.a];""")
     assert got == [True, "number", True, 1]
+
+
+def names_looked_up(*scripts: str) -> set[str]:
+    text = "".join((ROOT / "assets" / name).read_text(encoding="utf-8") for name in scripts)
+    return set(re.findall(r'\$\("([a-z_]+)"\)', text))
+
+
+def test_the_scripts_look_elements_up_by_names_the_layouts_hand_them():
+    from layouts import ids, wall_panels
+
+    wall = ids.for_script("WALL", **{f"med_{c}": ids.wall_med_channel(c) for c in wall_panels.CHANNELS})
+    used = names_looked_up("wall.js", "wall_panels.js") | {f"med_{c}" for c in wall_panels.CHANNELS}
+    assert used - wall.keys() == set()
+    assert names_looked_up("console.js") - ids.for_script("CONSOLE").keys() == set()
+    # no id is written in a script
+    for name in ("wall.js", "wall_panels.js", "wall_map.js", "wall_ticker.js", "wall_banner.js", "console.js", "trends.js"):
+        text = (ROOT / "assets" / name).read_text(encoding="utf-8")
+        assert not re.search(r'getElementById\("|querySelector(All)?\("#\w', text), name
+
+
+def test_an_unknown_name_is_an_error_at_once():
+    got = run_js("page_util.js", """
+        global.document = {getElementById: function (id) { return "node " + id; }};
+        var $ = window.PageUtil.lookup({ticker: "wall-ticker"}), error = null;
+        try { $("tickr"); } catch (e) { error = e.message; }
+        return [$("ticker"), error];""")
+    assert got == ["node wall-ticker", "no element id named tickr"]
