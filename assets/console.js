@@ -8,34 +8,14 @@
 (function () {
   "use strict";
 
+  var U = window.PageUtil, el = U.el, LiveFeed = window.LiveFeed;
   var LEVEL_ORDER = {district: 0, street: 1, community: 2};
   var NOTIFY_WITHIN_MS = 5 * 60 * 1000;   // a replayed alert older than this is not announced again
   var NEW_ACTIONS = {raised: true, escalated: true, rearmed: true};
   var GROUP_ROWS = 8;   // rows a group shows until it is expanded: every group stays in view
 
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined && text !== null) node.textContent = String(text); // text only: never HTML
-    return node;
-  }
-
-  function pad(n) { return n < 10 ? "0" + n : "" + n; }
-  // "MM-DD HH:MM" in the district's zone: shift by its offset, then read the UTC fields.
-  function districtTime(iso, offsetMin) {
-    if (!iso) return "";
-    var d = new Date(Date.parse(iso) + offsetMin * 60000);
-    return pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " + pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
-  }
-  function clock(ms, offsetMin) {
-    var d = new Date(ms + offsetMin * 60000);
-    return pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
-  }
-  function span(ms) {
-    var s = Math.max(0, Math.floor(ms / 1000)), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
-    if (h >= 48) return Math.floor(h / 24) + "d " + (h % 24) + "h";
-    return (h > 0 ? h + ":" + pad(m) : pad(m)) + ":" + pad(s % 60);
-  }
+  // "MM-DD HH:MM" in the district's zone.
+  function districtTime(iso, offsetMin) { return iso ? U.monthDayTime(Date.parse(iso), offsetMin) : ""; }
   function pending(a) { return a.state === "raised" || a.state === "escalated"; }
   function stageOf(a) { return (a.stage || "").split(":")[0]; }
   function dueMs(a) { return a.due_at ? Date.parse(a.due_at) : Date.parse(a.raised_at); }
@@ -53,18 +33,18 @@
     this.groupBy = "level";
     this.sortBy = "overdue";
     this.live = false;          // past the first snapshot: new alerts may be notified
-    this.$ = function (id) { return document.getElementById(id); };
+    this.$ = U.lookup(cfg.ids);
     this.toggles("[data-filter]", function (v) { self.filter = v; });
     this.toggles("[data-group]", function (v) { self.groupBy = v; });
     this.toggles("[data-sort]", function (v) { self.sortBy = v; });
     this.bulkNote = el("input", "console-note-input");
     this.bulkNote.maxLength = 1000;
     this.bulkNote.placeholder = this.t("Note for the selected alerts");
-    this.$("console-bulk-note").appendChild(this.bulkNote);
-    this.$("console-bulk-ack").addEventListener("click", function () { self.bulk("ack"); });
-    this.$("console-bulk-resolve").addEventListener("click", function () { self.bulk("resolve"); });
+    this.$("bulk_note").appendChild(this.bulkNote);
+    this.$("bulk_ack").addEventListener("click", function () { self.bulk("ack"); });
+    this.$("bulk_resolve").addEventListener("click", function () { self.bulk("resolve"); });
     this.setupNotifications();
-    this.feed = new window.LiveFeed({
+    this.feed = new LiveFeed({
       unit: cfg.unit,
       snapshotUrl: "/api/v1/alerts?state=active&unit=" + encodeURIComponent(cfg.unit),
       onSnapshot: function (snap) {
@@ -75,9 +55,7 @@
       },
       onMessage: function (name, data) { if (name === "alert") self.apply(data); },
       onState: function (state) {
-        var badge = self.$("console-connection");
-        badge.className = "badge badge-" + state.replace(" ", "-");
-        badge.textContent = self.t(state);
+        U.showState(self.$("badge"), state, self.t(state));
       }
     });
     this.feed.start();
@@ -170,7 +148,7 @@
   // --- drawing --------------------------------------------------------------------------
 
   Console.prototype.render = function () {
-    var self = this, container = this.$("console-rows");
+    var self = this, container = this.$("rows");
     var groups = this.grouped(), shownIds = new Set(), shownGroups = new Set();
     groups.forEach(function (g, index) {
       var section = self.groups.get(g.key) || self.section(g);
@@ -208,7 +186,7 @@
     var inGroups = new Set();
     groups.forEach(function (g) { g.alerts.forEach(function (a) { inGroups.add(a.id); }); });
     this.selected.forEach(function (id) { if (!inGroups.has(id)) self.selected.delete(id); });
-    this.$("console-empty").hidden = groups.length > 0;
+    this.$("empty").hidden = groups.length > 0;
     this.summary(groups);
     this.updateSelection();
     this.tick();
@@ -216,7 +194,7 @@
 
   // The groups at a glance: a chip per group (label, count); a click brings the group into view.
   Console.prototype.summary = function (groups) {
-    var self = this, nav = this.$("console-summary");
+    var self = this, nav = this.$("summary");
     nav.textContent = "";
     groups.forEach(function (g) {
       var chip = el("button", "console-chip" + (g.alerts.some(pending) ? " has-pending" : ""));
@@ -332,10 +310,10 @@
   // Once a second: the header clock and each row's overdue time (no server traffic).
   Console.prototype.tick = function () {
     var now = this.now(), off = this.cfg.tz_offset_min, self = this;
-    this.$("console-clock").textContent = clock(now, off);
+    this.$("clock").textContent = U.clockText(now, off);
     this.rows.forEach(function (tr) {
       var cell = tr.querySelector(".console-due"), left = Number(cell.dataset.due) - now;
-      var text = left < 0 ? self.t("overdue") + " " + span(-left) : self.t("left") + " " + span(left);
+      var text = left < 0 ? self.t("overdue") + " " + U.duration(-left) : self.t("left") + " " + U.duration(left);
       if (cell.textContent !== text) cell.textContent = text;
       cell.classList.toggle("is-overdue", left < 0);
     });
@@ -343,9 +321,9 @@
 
   Console.prototype.updateSelection = function () {
     var n = this.selected.size;
-    this.$("console-selected").textContent = String(n);
-    this.$("console-bulk-ack").disabled = n === 0;
-    this.$("console-bulk-resolve").disabled = n === 0;
+    this.$("selected").textContent = String(n);
+    this.$("bulk_ack").disabled = n === 0;
+    this.$("bulk_resolve").disabled = n === 0;
     var selected = this.selected;
     this.groups.forEach(function (section) {
       var ids = section.alertIds || [], on = ids.filter(function (id) { return selected.has(id); }).length;
@@ -391,7 +369,7 @@
   Console.prototype.bulk = function (verb) {
     var self = this, ids = Array.from(this.selected);
     if (!ids.length) return Promise.resolve();
-    var buttons = [this.$("console-bulk-ack"), this.$("console-bulk-resolve")];
+    var buttons = [this.$("bulk_ack"), this.$("bulk_resolve")];
     buttons.forEach(function (b) { b.disabled = true; });
     return this.post("/api/v1/alerts/" + verb, {ids: ids, note: this.bulkNote.value || null})
       .then(function (answer) {
@@ -409,7 +387,7 @@
   };
 
   Console.prototype.message = function (text, ok) {
-    var node = this.$("console-message");
+    var node = this.$("message");
     node.textContent = text;
     node.classList.toggle("is-ok", !!ok);
   };
@@ -418,7 +396,7 @@
 
   // Permission is asked only when the user presses the button, never on load.
   Console.prototype.setupNotifications = function () {
-    var self = this, button = this.$("console-notify");
+    var self = this, button = this.$("notify");
     if (!("Notification" in window)) return;
     var show = function () {
       var p = Notification.permission;
@@ -447,12 +425,5 @@
     this.notified = (this.notified || 0) + 1;
   };
 
-  window.dash_clientside = window.dash_clientside || {};
-  window.dash_clientside.console = {
-    start: function (cfg) {
-      if (!cfg || window.alertConsole) return window.dash_clientside.no_update;
-      window.alertConsole = new Console(cfg);
-      return Date.now();
-    }
-  };
+  U.startOnce("console", "alertConsole", function (cfg) { return new Console(cfg); });
 })();

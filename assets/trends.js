@@ -5,24 +5,24 @@
 (function () {
   "use strict";
 
+  var U = window.PageUtil, LiveFeed = window.LiveFeed;
   var THROTTLE_MS = 1500;
 
   function Trends(cfg) {
     var self = this;
     this.cfg = cfg;
+    this.$ = U.lookup(cfg.ids);
     this.seq = 0;
     this.timer = null;
-    this.feed = new window.LiveFeed({
+    this.feed = new LiveFeed({
       unit: cfg.unit,
       snapshotUrl: "/api/v1/trends?unit=" + encodeURIComponent(cfg.unit),
       onSnapshot: function (snap) { self.seq = Math.max(self.seq, snap.head || 0); },
       onMessage: function (name, data) { self.seq = Math.max(self.seq, data.seq); self.nudge(); },
       onResync: function () { self.nudge(); },
       onState: function (state) {
-        var badge = document.getElementById("trends-connection");
-        if (!badge) return;
-        badge.className = "badge badge-" + state.replace(" ", "-");
-        badge.textContent = (cfg.labels && cfg.labels[state]) || state;
+        var badge = self.$("badge");
+        if (badge) U.showState(badge, state, (cfg.labels && cfg.labels[state]) || state);
       }
     });
     this.feed.start();
@@ -34,17 +34,10 @@
     if (this.timer) return;
     this.timer = setTimeout(function () {
       self.timer = null;
-      var button = document.getElementById("trends-live");
+      var button = self.$("live");
       if (button) button.click();
     }, THROTTLE_MS);
   };
 
-  window.dash_clientside = window.dash_clientside || {};
-  window.dash_clientside.trends = {
-    start: function (cfg) {
-      if (!cfg || window.trendsPage) return window.dash_clientside.no_update;
-      window.trendsPage = new Trends(cfg);
-      return Date.now();
-    }
-  };
+  U.startOnce("trends", "trendsPage", function (cfg) { return new Trends(cfg); });
 })();

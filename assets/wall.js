@@ -13,8 +13,10 @@
 (function () {
   "use strict";
 
-  // Assets load in name order: the helpers are looked up when the wall starts.
-  var U, setText;
+  var U = window.PageUtil, setText = U.setText;
+  var WallModel = window.WallModel, WallPanels = window.WallPanels, WallMap = window.WallMap;
+  var WallTicker = window.WallTicker, WallBanner = window.WallBanner, WallFrame = window.WallFrame;
+  var WallCadence = window.WallCadence, LiveFeed = window.LiveFeed;
   var SCREEN_CHECK_MS = 5 * 60 * 1000;
   var QUIET_FOR_RELOAD_MS = 60 * 1000;
   var RELOAD_GRACE_MS = 2 * 3600 * 1000;  // after the planned time, reload even if never quiet
@@ -26,27 +28,23 @@
   var KIND_PARTS = {incident: "items", patrol: "patrols", mediation: "mediations"};
 
   function Wall(cfg) {
-    U = window.WallUtil; setText = U.setText;
     this.cfg = cfg;
     this.labels = cfg.labels;
-    this.$ = function (id) { return document.getElementById(id); };
-    this.model = new window.WallModel(cfg);
-    this.panels = new window.WallPanels(this);
-    this.map = this.$("wall-map") ? new window.WallMap(this, "wall-map") : null;
-    this.ticker = new window.WallTicker(this, this.$("wall-ticker"), this.$("wall-ticker-overflow"));
-    this.banner = new window.WallBanner(this, this.$("wall-banner"));
+    this.$ = U.lookup(cfg.ids);
+    this.model = new WallModel(cfg);
+    this.panels = new WallPanels(this);
+    this.map = this.$("map") ? new WallMap(this, cfg.ids.map) : null;
+    this.ticker = new WallTicker(this, this.$("ticker"), this.$("ticker_overflow"));
+    this.banner = new WallBanner(this, this.$("banner"));
     this.frame = this.newFrame();
     var self = this;
-    this.league = new window.WallCadence(function () {
-      if (self.model.day0 !== undefined && self.$("wall-league")) self.panels.league(self.scoreNow());
+    this.league = new WallCadence(function () {
+      if (self.model.day0 !== undefined && self.$("league")) self.panels.league(self.scoreNow());
     }, {minMs: LEAGUE_MS, share: LEAGUE_SHARE});
     this.muted = new URLSearchParams(location.search).get("mute") === "1" || localStorage.getItem("wall-muted") === "1";
     this.state = "connecting";
-    this.stats = freshStats();
     this.start();
   }
-
-  function freshStats() { return {messages: 0, handleMs: 0, renders: 0, renderMs: 0, maxRenderMs: 0, since: Date.now()}; }
 
   // The cheap parts, in the order a frame draws them.
   Wall.prototype.newFrame = function () {
@@ -55,20 +53,15 @@
       {name: "banner", draw: function () { if (self.banner.render()) self.relayout(); }},
       {name: "ticker", draw: function () { self.ticker.flush(panels.room(self.ticker.list)); }},
       {name: "kpis", draw: function (f) { panels.kpis(f.score()); }},
-      {name: "items", draw: function (f) { if (self.$("wall-open-items")) panels.items(f.score(), f.now); }},
-      {name: "alerts", draw: function (f) { if (self.$("wall-alerts")) panels.alerts(f.score(), f.now); }},
-      {name: "patrols", draw: function (f) { if (self.$("wall-patrol-list")) panels.patrols(f.score(), f.now); }},
-      {name: "mediations", draw: function (f) { if (self.$("wall-med-list")) panels.mediations(f.score(), f.now); }}
+      {name: "items", draw: function (f) { if (self.$("open_items")) panels.items(f.score(), f.now); }},
+      {name: "alerts", draw: function (f) { if (self.$("alerts")) panels.alerts(f.score(), f.now); }},
+      {name: "patrols", draw: function (f) { if (self.$("patrol_list")) panels.patrols(f.score(), f.now); }},
+      {name: "mediations", draw: function (f) { if (self.$("med_list")) panels.mediations(f.score(), f.now); }}
     ];
-    return new window.WallFrame(parts, {
+    return new WallFrame(parts, {
       begin: function () {
         var now = self.now();
         return {now: now, score: function () { return self.scoreNow(); }};
-      },
-      done: function (ms) {
-        var s = self.stats;
-        s.renders += 1; s.renderMs += ms;
-        if (ms > s.maxRenderMs) s.maxRenderMs = ms;
       }
     });
   };
@@ -85,11 +78,11 @@
     if (new URLSearchParams(location.search).get("lang")) {
       document.cookie = "lang=" + cfg.lang + "; max-age=31536000; path=/; samesite=lax";  // ?lang= is remembered
     }
-    var mute = this.$("wall-mute");
+    var mute = this.$("mute");
     if (mute) mute.addEventListener("click", function () { self.toggleMute(); });
     this.renderMute();
     var query = cfg.screen ? "?screen=" + encodeURIComponent(cfg.screen) : "";
-    this.feed = new window.LiveFeed({
+    this.feed = new LiveFeed({
       unit: cfg.unit,
       snapshotUrl: "/api/v1/walls/" + encodeURIComponent(cfg.unit) + query,
       auth: cfg.screen ? {screen: cfg.screen} : {},
@@ -106,8 +99,7 @@
     this.tick();
     setInterval(function () { self.tick(); }, 1000);
     window.addEventListener("resize", function () { self.relayout(); });  // lists count the rows that fit
-    var root = this.$("wall-root");
-    setInterval(function () { root.classList.toggle("flash-on"); }, 500);  // the banner's own-level flash (wall.css)
+    this.banner.flash(this.$("root"));
     if (cfg.screen) setInterval(function () { self.checkScreen(); }, SCREEN_CHECK_MS);
     var ready = this.map ? this.map.load() : Promise.resolve();
     ready.then(function () { self.feed.start(); });
@@ -115,7 +107,7 @@
 
   Wall.prototype.applySnapshot = function (snap) {
     this.model.applySnapshot(snap);
-    this.ticker.reset(snap.recent.map(function (m) { return {name: m.name, data: m.data}; }));
+    this.ticker.reset(snap.recent);
     var last = snap.recent[snap.recent.length - 1];
     if (last && !this.feed.lastMessageAt) {
       this.feed.lastMessageAt = Date.parse(last.data.received_at || last.data.at || snap.server_time) - this.feed.offsetMs;
@@ -129,7 +121,7 @@
 
   // A pushed message: into the model at once, its parts marked for the next frame.
   Wall.prototype.handle = function (name, data) {
-    var t0 = performance.now(), frame = this.frame, changed = false;
+    var frame = this.frame, changed = false;
     if (name === "event") {
       changed = this.model.applyEvent(data, this.now());
       if (changed) frame.dirty.add("kpis").add(KIND_PARTS[data.item.kind] || "kpis");
@@ -142,9 +134,6 @@
     this.ticker.push(name, data);
     frame.mark("ticker");
     if (changed) this.expensive();
-    this.stats.messages += 1;
-    this.stats.handleMs += performance.now() - t0;
-    if (window.wallHooks) window.wallHooks.forEach(function (hook) { hook(name, data); });  // tests and bench/pixel.py
   };
 
   // The parts that are too costly to draw per frame: each on its own cadence.
@@ -166,39 +155,27 @@
 
   // The boxes changed size (a resize, the banner or a notice came or went): every list counts its rows again.
   Wall.prototype.relayout = function () {
-    window.WallPanels.invalidateRooms();
+    WallPanels.invalidateRooms();
     this.frame.markAll();
     this.league.want();
   };
 
   // Everything at once (a fresh snapshot; bench/soak.py times it as "a full draw").
   Wall.prototype.render = function (mapNow) {
-    var t0 = performance.now();
     this.score = null;
     var score = this.scoreNow(), now = this.scoreAt;
-    window.WallPanels.invalidateRooms();
-    if (this.banner.render()) window.WallPanels.invalidateRooms();
+    WallPanels.invalidateRooms();
+    if (this.banner.render()) WallPanels.invalidateRooms();
     this.panels.render(score, now);
     this.ticker.flush(this.panels.room(this.ticker.list));
     if (this.map) { if (mapNow) this.map.drawNow(); else this.map.want(); }
-    var took = performance.now() - t0;
-    this.stats.renders += 1;
-    this.stats.renderMs += took;
-    if (took > this.stats.maxRenderMs) this.stats.maxRenderMs = took;
-  };
-
-  // "签收超时 · 治安 待签收"; a missed checkpoint names the checkpoint.
-  Wall.prototype.alertText = function (a) {
-    var parts = a.stage.split(":"), what = this.t("stage:" + parts[0]);
-    if (parts.length > 1) what += " " + parts.slice(1).join(":");
-    return what + " · " + (a.title || a.ref);
   };
 
   // --- header: clock, date, connection badge, age of the last message -------------
   Wall.prototype.tick = function () {
     var now = this.now(), off = this.cfg.tz_offset_min;
-    setText(this.$("wall-clock"), U.clockText(now, off));
-    setText(this.$("wall-date"), U.dateText(now, off) + " " + (this.labels.weekdays || [])[U.weekday(now, off)]);
+    setText(this.$("clock"), U.clockText(now, off));
+    setText(this.$("date"), U.dateText(now, off) + " " + (this.labels.weekdays || [])[U.weekday(now, off)]);
     this.renderAge();
     this.renderBadge();
     if (this.model.day1 && now >= this.model.day1 + 2000 && this.feed.current === "live") {
@@ -208,7 +185,7 @@
     this.planReload(now);
     // Clocks move every second: every cheap part in the next frame, the league and map on their cadence.
     if (this.model.day0 !== undefined) {
-      window.WallPanels.invalidateRooms();  // once a second a list may measure its box again
+      WallPanels.invalidateRooms();  // once a second a list may measure its box again
       this.frame.markAll();
       this.expensive();
     }
@@ -216,7 +193,7 @@
 
   Wall.prototype.renderAge = function () {
     var last = this.feed && this.feed.lastMessageAt;
-    setText(this.$("wall-last-age"), last ? this.t("last message") + " " + this.age(Date.now() - last) : this.t("no message yet"));
+    setText(this.$("last_age"), last ? this.t("last message") + " " + this.age(Date.now() - last) : this.t("no message yet"));
   };
 
   Wall.prototype.age = function (ms) {
@@ -225,15 +202,13 @@
   };
 
   Wall.prototype.renderBadge = function () {
-    var badge = this.$("wall-connection"), cls = "badge badge-" + this.state.replace(" ", "-");
-    var text = this.t(this.state);
+    var stale = "", text = this.t(this.state);
     if (this.state === "live" && this.feed) {
       var quiet = (Date.now() - (this.feed.lastMessageAt || this.liveSince || Date.now())) / 1000;
-      if (quiet > this.cfg.stale_s[1]) { cls += " stale-red"; text = this.t("no messages"); }
-      else if (quiet > this.cfg.stale_s[0]) { cls += " stale-amber"; text = this.t("quiet"); }
+      if (quiet > this.cfg.stale_s[1]) { stale = " stale-red"; text = this.t("no messages"); }
+      else if (quiet > this.cfg.stale_s[0]) { stale = " stale-amber"; text = this.t("quiet"); }
     }
-    U.setClass(badge, cls);
-    setText(badge, text);
+    U.showState(this.$("badge"), this.state, text, stale);
   };
 
   // --- chime, mute ------------------------------------------------------------------
@@ -264,7 +239,7 @@
   };
 
   Wall.prototype.renderMute = function () {
-    var button = this.$("wall-mute");
+    var button = this.$("mute");
     if (button) { button.textContent = this.t(this.muted ? "sound off" : "sound on"); button.title = this.t(this.muted ? "unmute" : "mute"); }
   };
 
@@ -294,19 +269,19 @@
   };
 
   Wall.prototype.refused = function (reason) {
-    var box = this.$("wall-refused");
+    var box = this.$("refused");
     setText(box, this.t(reason || "This screen link has been revoked or is unknown."));
     box.hidden = false;
   };
 
   Wall.prototype.drill = function (on) {
-    var marker = this.$("wall-drill");
+    var marker = this.$("drill");
     if (marker) marker.hidden = !on;
-    this.$("wall-root").classList.toggle("wall-drill", on);
+    this.$("root").classList.toggle("wall-drill", on);
   };
 
   Wall.prototype.notice = function (text) {
-    var box = this.$("wall-notice");
+    var box = this.$("notice");
     var self = this;
     box.textContent = text;
     box.hidden = false;
@@ -315,26 +290,6 @@
     this.noticeTimer = setTimeout(function () { box.hidden = true; self.relayout(); }, 30000);
   };
 
-  // For bench/soak.py and bench/pixel.py (a bench hook): counters since the last call, then reset.
-  Wall.prototype.takeStats = function () {
-    var s = this.stats;
-    this.stats = freshStats();
-    s.items = this.model.items.size;
-    s.carried = this.frame.carried;    // frames that left work for the next one
-    this.frame.carried = 0;
-    s.skipped = this.ticker.skipped - (this.skippedSeen || 0);  // ticker lines never drawn
-    this.skippedSeen = this.ticker.skipped;
-    s.mapDraws = this.map ? this.map.draws : 0;
-    s.mapDrawMs = this.map ? this.map.drawMs : 0;
-    return s;
-  };
-
-  window.dash_clientside = window.dash_clientside || {};
-  window.dash_clientside.wall = {
-    start: function (cfg) {
-      if (!cfg || window.wall) return window.dash_clientside.no_update;
-      window.wall = new Wall(cfg);
-      return Date.now();
-    }
-  };
+  window.WallPage = Wall;   // assets/debug/wall_hooks.js adds the test and bench counters to it
+  U.startOnce("wall", "wall", function (cfg) { return new Wall(cfg); });
 })();

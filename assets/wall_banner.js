@@ -7,20 +7,32 @@
 (function () {
   "use strict";
 
-  // Assets load in name order: the helpers are looked up when the wall starts.
-  var el;
+  var el = window.PageUtil.el, WallModel = window.WallModel;
   var LISTED = 3;      // up to this many pending alerts are named one by one
   var GROUPS = 5;      // groups shown; the rest are summed into "+N"
-  var ORDER = {district: 0, street: 1, community: 2};
+  var ORDER = WallModel.LEVEL_ORDER;
+  var FLASH_MS = 500;
 
   function WallBanner(wall, node) {
-    el = window.WallUtil.el;
     this.wall = wall;
     this.node = node;
     this.sig = null;
   }
 
   function reasonOf(a) { return String(a.stage || "").split(":")[0]; }
+
+  // What an alert is about, in words (the banner, the ticker and the alert list say it alike):
+  // "签收超时 · 治安 待签收"; a missed checkpoint names the checkpoint.
+  WallBanner.alertText = function (wall, a) {
+    var parts = a.stage.split(":"), what = wall.t("stage:" + parts[0]);
+    if (parts.length > 1) what += " " + parts.slice(1).join(":");
+    return what + " · " + (a.title || a.ref);
+  };
+
+  // The wall's own level flashes (wall.css): `root` gets flash-on every other half second.
+  WallBanner.prototype.flash = function (root) {
+    setInterval(function () { root.classList.toggle("flash-on"); }, FLASH_MS);
+  };
 
   // Most urgent first: the highest level, then priority, then the newest.
   function byUrgency(a, b) {
@@ -45,7 +57,7 @@
   // (the panels below gain or lose room).
   WallBanner.prototype.render = function () {
     var wall = this.wall, pending = [];
-    wall.model.alerts.forEach(function (a) { if (window.WallModel.pending(a)) pending.push(a); });
+    wall.model.alerts.forEach(function (a) { if (WallModel.pending(a)) pending.push(a); });
     pending.sort(byUrgency);
     var sig = pending.length <= LISTED ? pending.map(function (a) { return a.id + ":" + a.seq; }).join(",")
       : WallBanner.groups(pending).map(function (g) { return g.level + g.reason + g.count; }).join(",");
@@ -69,7 +81,7 @@
       item.dataset.alert = a.id;
       item.appendChild(el("span", "banner-level", wall.t("level:" + a.level)));
       item.appendChild(el("span", "banner-unit", wall.panels.short(a.unit)));
-      item.appendChild(el("span", "banner-reason", wall.alertText(a)));
+      item.appendChild(el("span", "banner-reason", WallBanner.alertText(wall, a)));
       banner.appendChild(item);
     });
   };

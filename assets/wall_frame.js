@@ -15,16 +15,15 @@
   var FALLBACK_MS = 100;
 
   // `parts`: [{name, draw(ctx)}] in the order they are drawn (the first ones are what a person
-  // looks for first); `hooks.begin()` returns the frame's shared context, `hooks.done(ms)` is told
-  // how long the frame's drawing took.
+  // looks for first); `hooks.begin()` returns the frame's shared context, `hooks.done(ms)` (if any)
+  // is told how long the frame's drawing took.
   function WallFrame(parts, hooks) {
     this.parts = parts;
     this.hooks = hooks;
     this.dirty = new Set();
     this.raf = 0;
     this.timer = 0;
-    this.frames = 0;      // frames that drew something
-    this.carried = 0;     // frames that ran out of budget and left work for the next one
+    this.carried = 0;     // frames that ran out of budget and left work for the next one (bench/soak.py)
   }
 
   WallFrame.prototype.mark = function () {
@@ -59,8 +58,7 @@
       part.draw(ctx);
       if (this.dirty.size && performance.now() - t0 > FRAME_BUDGET_MS) { this.carried += 1; break; }
     }
-    this.frames += 1;
-    this.hooks.done(performance.now() - t0);
+    if (this.hooks.done) this.hooks.done(performance.now() - t0);
     this.request();
   };
 
@@ -75,7 +73,6 @@
     this.lastAt = -Infinity;
     this.lastCost = 0;
     this.timer = 0;
-    this.draws = 0;
   }
 
   WallCadence.prototype.gap = function () {
@@ -92,7 +89,6 @@
   WallCadence.prototype.run = function () {
     var t0 = performance.now();
     this.lastAt = t0;
-    this.draws += 1;
     this.draw();
     this.cost(performance.now() - t0);
   };

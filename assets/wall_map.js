@@ -18,8 +18,7 @@
     return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   }
 
-  // Assets load in name order: the helpers are looked up when the wall starts.
-  var U;
+  var WallModel = window.WallModel, WallCadence = window.WallCadence;
   // At most one redraw per REDRAW_MS, fewer when plotly is slow: drawing may
   // take at most DRAW_SHARE of the page's time (soak: ~150 ms a redraw).
   var REDRAW_MS = 5000;
@@ -36,8 +35,14 @@
 
   function xy(lon, lat) { return [lon * KX, lat]; }
 
+  // A stable pseudo-random number in [0, 1) from a string (marker jitter).
+  function hash01(text) {
+    var h = 2166136261;
+    for (var i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 16777619); }
+    return ((h >>> 0) % 100000) / 100000;
+  }
+
   function WallMap(wall, graphId) {
-    U = window.WallUtil;
     var self = this;
     this.wall = wall;
     this.cfg = wall.cfg;
@@ -46,7 +51,7 @@
     this.lastSig = "";
     this.draws = 0;
     this.drawMs = 0;     // how long plotly took for the last redraw (set_props to plotly_afterplot)
-    this.cadence = new window.WallCadence(function () { self.flush(); },
+    this.cadence = new WallCadence(function () { self.flush(); },
                                           {minMs: REDRAW_MS, share: DRAW_SHARE, maxMs: MAX_REDRAW_MS});
   }
 
@@ -79,7 +84,7 @@
     }
     var f = this.features[unit];
     if (!f) return null;
-    var a = U.hash01(ref) * 2 * Math.PI, d = Math.sqrt(U.hash01(ref + "~")) * f.r * 0.6;
+    var a = hash01(ref) * 2 * Math.PI, d = Math.sqrt(hash01(ref + "~")) * f.r * 0.6;
     return [f.c[0] + d * Math.cos(a), f.c[1] + d * Math.sin(a)];
   };
 
@@ -124,10 +129,7 @@
     return Object.assign({type: "scatter", mode: "lines", hoverinfo: "skip", x: x, y: y}, style);
   }
 
-  function fillState(c) {
-    if (!c || !c.open) return "none";
-    return c.worst < 0 ? "red" : c.worst <= 0.25 ? "amber" : "ok";
-  }
+  function fillState(c) { return c && c.open ? WallModel.clockState(c.worst) : "none"; }
 
   WallMap.prototype.figure = function (score, now) {
     var self = this, cfg = this.cfg, wall = this.wall;
@@ -171,10 +173,10 @@
   // plotly styles a trace at once instead of point by point.
   WallMap.prototype.markers = function (score, data, sig, rem) {
     var self = this, groups = {};
-    score.incidents.slice().sort(window.WallModel.byUrgency).slice(0, MARKER_CAP).forEach(function (e) {
+    score.incidents.slice().sort(WallModel.byUrgency).slice(0, MARKER_CAP).forEach(function (e) {
       var p = self.where(e.item.unit, e.item.ref, (e.item.details || {}).location);
       if (!p) return;
-      var state = U.clockState(e.share, e.item.amber_at), key = state + (e.item.priority === 1 ? "1" : "");
+      var state = WallModel.clockState(e.share, e.item.amber_at), key = state + (e.item.priority === 1 ? "1" : "");
       var g = groups[key] || (groups[key] = {x: [], y: [], color: DOT[state], size: rem * (e.item.priority === 1 ? 0.75 : 0.5)});
       g.x.push(p[0]); g.y.push(p[1]);
       sig.push(e.item.ref + state);

@@ -3,21 +3,72 @@
  * applied as seq-guarded deltas; every figure the wall draws is derived
  * from this state (`score`), never fetched again.
  *
- * Counting rules mirror dashboard/store/wall_queries.py: counters change
- * only when a message is newer than what the wall holds, so a message
- * replayed after a snapshot that already reflects it changes nothing.
+ * The rules live here and nowhere else in the browser: which deadline an
+ * item waits on, how much of its budget is left and when that is amber or
+ * red, which stage deadlines count today, which alert is pending and which
+ * is most urgent. Counting rules mirror dashboard/store/wall_queries.py:
+ * counters change only when a message is newer than what the wall holds, so
+ * a message replayed after a snapshot that already reflects it changes nothing.
  */
 (function () {
   "use strict";
 
-  // Assets load in name order: the helpers are looked up when the wall starts.
-  var U;
+  var ms = window.PageUtil.ms;
+  var STAGES = ["acknowledge", "arrive", "resolve"];
+  var LEVEL_ORDER = {district: 0, street: 1, community: 2};   // the most senior level first
+  var AMBER_AT = 0.25;        // a clock turns amber with this share of its budget left (unless the item says)
   var TOMBSTONE_CAP = 5000;   // closed items remembered, so a late older message cannot reopen them
   var ALERT_SEEN_CAP = 5000;
   var CHANNELS = ["people", "administrative", "judicial"];
 
+  // The earliest unmet deadline of an item: {stage, due (ms), budget (ms)} or null.
+  function nextDeadline(item) {
+    var best = null, deadlines = item.deadlines || {};
+    for (var stage in deadlines) {
+      var d = deadlines[stage];
+      if (d.met) continue;
+      var due = ms(d.due);
+      if (!best || due < best.due) best = {stage: stage, due: due, budget: (d.budget_s || 0) * 1000};
+    }
+    return best;
+  }
+
+  // Remaining share of the budget of a deadline (negative once overdue).
+  function remaining(next, now) {
+    if (!next) return Infinity;
+    return next.budget > 0 ? (next.due - now) / next.budget : (next.due - now >= 0 ? 1 : -1);
+  }
+
+  // "ok" | "amber" | "red" for a remaining share (amber at the item's amber_at).
+  function clockState(share, amberAt) {
+    if (share < 0) return "red";
+    return share <= (amberAt || AMBER_AT) ? "amber" : "ok";
+  }
+
+  // Which stage deadlines count today and how (mirrors dashboard/store/wall_queries.py):
+  // {stage: "on" | "late"}.
+  function stageOutcomes(item, day0, day1, now) {
+    var out = {}, deadlines = item.deadlines || {};
+    STAGES.forEach(function (stage) {
+      var d = deadlines[stage];
+      if (!d) return;
+      var due = ms(d.due);
+      if (d.met) {
+        var met = ms(d.met);
+        if (met >= day0 && met < day1) out[stage] = met <= due ? "on" : "late";
+      } else if (due >= day0 && due <= now && due < day1) {
+        out[stage] = "late";
+      }
+    });
+    return out;
+  }
+
+  function resolvedAt(item) {
+    var s = item.stages || {};
+    return ms(s.resolved || s.closed);
+  }
+
   function Model(cfg) {
-    U = window.WallUtil;
     this.cfg = cfg;
     this.items = new Map();       // "kind:ref" -> {seq, item, child, next}
     this.tombstones = new Map();  // "kind:ref" -> {seq, resolvedToday, contrib, child}
@@ -51,7 +102,7 @@
     var self = this;
     this.version += 1;
     this.items.clear(); this.tombstones.clear(); this.alerts.clear(); this.alertSeq.clear();
-    this.day0 = U.ms(snap.day_start); this.day1 = U.ms(snap.day_end); this.month0 = U.ms(snap.month_start);
+    this.day0 = ms(snap.day_start); this.day1 = ms(snap.day_end); this.month0 = ms(snap.month_start);
     snap.items.forEach(function (item) { self.setOpen(self.key(item), item); });
     this.truncated = !!snap.items_truncated;
     var today = snap.today || {};
@@ -60,7 +111,7 @@
     this.closedOntime = {};
     Object.keys(today.ontime_closed || {}).forEach(function (child) {
       var c = today.ontime_closed[child], copy = {};
-      U.STAGES.forEach(function (s) { copy[s] = (c[s] || [0, 0]).slice(); });
+      STAGES.forEach(function (s) { copy[s] = (c[s] || [0, 0]).slice(); });
       self.closedOntime[child] = copy;
     });
     (today.resolved_keys || []).forEach(function (k) { self.tombstones.set(k, {seq: 0, resolvedToday: true}); });
@@ -77,7 +128,7 @@
   };
 
   Model.prototype.setOpen = function (key, item) {
-    this.items.set(key, {seq: item.seq, item: item, child: this.childOf(item.unit), next: U.nextDeadline(item)});
+    this.items.set(key, {seq: item.seq, item: item, child: this.childOf(item.unit), next: nextDeadline(item)});
   };
 
   // An `event` message; returns false when it was older than what the wall holds.
@@ -98,9 +149,9 @@
     var t = {seq: item.seq};
     if (entry && item.kind === "incident") {
       t.child = entry.child;
-      t.resolvedToday = this.inToday(U.resolvedAt(item));
+      t.resolvedToday = this.inToday(resolvedAt(item));
       if (t.resolvedToday) this.resolvedToday += 1;
-      t.contrib = U.stageOutcomes(item, this.day0, this.day1, now);
+      t.contrib = stageOutcomes(item, this.day0, this.day1, now);
       this.addOntime(t.child, t.contrib, 1);
     } else if (tomb) {
       t.child = tomb.child; t.resolvedToday = tomb.resolvedToday; t.contrib = tomb.contrib;
@@ -114,8 +165,8 @@
 
   // Counters that follow event types (each happens once per item and cycle).
   Model.prototype.count = function (data, item) {
-    var at = U.ms(data.occurred_at);
-    if (item.kind === "incident" && data.type === "reported" && this.inToday(U.ms(item.opened_at))) this.newToday += 1;
+    var at = ms(data.occurred_at);
+    if (item.kind === "incident" && data.type === "reported" && this.inToday(ms(item.opened_at))) this.newToday += 1;
     if (item.kind === "patrol" && data.type === "checkpoint") this.cover(item, (data.attributes || {}).checkpoint);
     if (item.kind !== "mediation" || !this.month || !(at >= this.month0)) return;
     if (data.type === "agreed") this.month.agreed += 1;
@@ -131,7 +182,7 @@
     var self = this;
     ((item.details || {}).checkpoints || []).forEach(function (cp) {
       var where = cp.reached_unit || cp.unit;
-      if (cp.name === name && cp.reached_at && self.inToday(U.ms(cp.reached_at)) && self.gridChild[where]) {
+      if (cp.name === name && cp.reached_at && self.inToday(ms(cp.reached_at)) && self.gridChild[where]) {
         self.covered.add(where);
       }
     });
@@ -182,7 +233,7 @@
     });
     Object.keys(this.closedOntime).forEach(function (child) {
       var c = self.closedOntime[child], ch = children[child] || (children[child] = blankChild());
-      U.STAGES.forEach(function (s) {
+      STAGES.forEach(function (s) {
         ontime[s][0] += c[s][0]; ontime[s][1] += c[s][1]; ch.on += c[s][0]; ch.late += c[s][1];
       });
     });
@@ -203,11 +254,11 @@
 
   Model.prototype.scoreIncident = function (e, ch, ontime, now, out) {
     ch.open += 1;
-    var share = U.remaining(e.next, now);
+    var share = remaining(e.next, now);
     if (share < 0) ch.overdue += 1;
     if (share < ch.worst) ch.worst = share;
     e.share = share;
-    var outcomes = U.stageOutcomes(e.item, this.day0, this.day1, now);
+    var outcomes = stageOutcomes(e.item, this.day0, this.day1, now);
     for (var stage in outcomes) {
       var on = outcomes[stage] === "on";
       ontime[stage][on ? 0 : 1] += 1;
@@ -222,8 +273,8 @@
     (details.checkpoints || []).forEach(function (cp) {
       touched.add(self.childOf(cp.unit));
       var d = deadlines["checkpoint:" + cp.name];
-      if (!cp.reached_at && d && !d.met && U.ms(d.due) <= now) {
-        out.overdueCheckpoints.push({team: details.team, checkpoint: cp.name, unit: cp.unit, due: U.ms(d.due),
+      if (!cp.reached_at && d && !d.met && ms(d.due) <= now) {
+        out.overdueCheckpoints.push({team: details.team, checkpoint: cp.name, unit: cp.unit, due: ms(d.due),
                                      ref: e.item.ref});
         var c = children[self.childOf(cp.unit)] || children[e.child];
         if (c) c.overdueCheckpoints += 1;
@@ -236,7 +287,7 @@
   Model.prototype.scoreMediation = function (e, now, out) {
     var channel = e.item.category;
     if (channel in out.byChannel) out.byChannel[channel] += 1;
-    e.share = U.remaining(e.next, now);
+    e.share = remaining(e.next, now);
     if (e.share < 0) out.mediationOverdue += 1;
     out.mediations.push(e);
   };
@@ -249,6 +300,11 @@
   };
 
   Model.CHANNELS = CHANNELS;
+  Model.STAGES = STAGES;
+  Model.LEVEL_ORDER = LEVEL_ORDER;
   Model.pending = pending;
+  Model.remaining = remaining;
+  Model.clockState = clockState;
+  Model.stageOutcomes = stageOutcomes;
   window.WallModel = Model;
 })();

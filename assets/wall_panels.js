@@ -4,8 +4,8 @@
 (function () {
   "use strict";
 
-  // Assets load in name order: the helpers are looked up when the wall starts.
-  var U, el, setText, setClass;
+  var U = window.PageUtil, el = U.el, setText = U.setText, setClass = U.setClass;
+  var WallModel = window.WallModel, WallBanner = window.WallBanner;
 
   // Keep `container`'s children equal to `rows` (in order), reusing nodes by key.
   function syncList(container, rows, keyOf, build, fill) {
@@ -43,10 +43,9 @@
   }
 
   function Panels(wall) {
-    U = window.WallUtil; el = U.el; setText = U.setText; setClass = U.setClass;
     this.wall = wall;
     this.cfg = wall.cfg;
-    this.$ = function (id) { return document.getElementById(id); };
+    this.$ = wall.$;
   }
 
   Panels.prototype.t = function (k) { return this.wall.t(k); };
@@ -54,11 +53,11 @@
 
   Panels.prototype.render = function (score, now) {
     this.kpis(score);
-    if (this.$("wall-league")) this.league(score);
-    if (this.$("wall-open-items")) this.items(score, now);
-    if (this.$("wall-alerts")) this.alerts(score, now);
-    if (this.$("wall-patrol-list")) this.patrols(score, now);
-    if (this.$("wall-med-list")) this.mediations(score, now);
+    if (this.$("league")) this.league(score);
+    if (this.$("open_items")) this.items(score, now);
+    if (this.$("alerts")) this.alerts(score, now);
+    if (this.$("patrol_list")) this.patrols(score, now);
+    if (this.$("med_list")) this.mediations(score, now);
   };
 
   // --- KPI tiles -------------------------------------------------------------
@@ -68,7 +67,7 @@
       patrol: score.patrols.length, mediation: score.mediations.length
     };
     var changed = [];
-    (this.tiles || (this.tiles = document.querySelectorAll("#wall-kpis [data-kpi]"))).forEach(function (tile) {
+    (this.tiles || (this.tiles = this.$("kpis").querySelectorAll("[data-kpi]"))).forEach(function (tile) {
       var key = tile.dataset.kpi;
       if (key in values) {
         setText(tile.querySelector(".kpi-value"), values[key]);
@@ -100,7 +99,7 @@
     var self = this, order = this.cfg.children.length ? this.cfg.children : [this.cfg.unit];
     var rows = order.map(function (code, i) { return {code: code, i: i, c: score.children[code]}; });
     rows.sort(function (a, b) { return (b.c.overdue - a.c.overdue) || (b.c.open - a.c.open) || (a.i - b.i); });
-    var body = this.$("wall-league");
+    var body = this.$("league");
     syncList(body, rows, function (r) { return r.code; }, function () {
       var row = el("div", "league-row");
       ["rank", "name", "open", "overdue", "ontime", "cover"].forEach(function (k) { row.appendChild(el("span", "lg-" + k)); });
@@ -112,15 +111,15 @@
       setText(cells[3], c.overdue);
       setText(cells[4], U.percent(c.on, c.on + c.late));
       setText(cells[5], c.grids ? U.percent(c.covered, c.grids) : "–");
-      setClass(node, "league-row" + (c.overdue ? " league-overdue" : c.worst <= 0.25 ? " league-amber" : ""));
+      setClass(node, "league-row" + (c.overdue ? " league-overdue" : WallModel.clockState(c.worst) === "amber" ? " league-amber" : ""));
     });
     Array.prototype.forEach.call(body.children, function (node, i) { setText(node.children[0], i + 1); });
   };
 
   // --- open incidents, most urgent first, with ticking clocks --------------------
   Panels.prototype.items = function (score, now) {
-    var self = this, list = this.$("wall-open-items");
-    var all = score.incidents.slice().sort(window.WallModel.byUrgency);
+    var self = this, list = this.$("open_items");
+    var all = score.incidents.slice().sort(WallModel.byUrgency);
     var shown = all.slice(0, capacity(list, 1.5));
     syncList(list, shown, function (e) { return e.item.kind + ":" + e.item.ref; }, function () {
       var row = el("li", "item-row");
@@ -135,10 +134,10 @@
       self.clock(row.lastChild, e, now);
     });
     // The "+N more" line keeps its place (visibility), so the list's height never changes.
-    var more = this.$("wall-items-more");
+    var more = this.$("items_more");
     more.style.visibility = all.length > shown.length ? "visible" : "hidden";
     setText(more, all.length > shown.length ? "+" + (all.length - shown.length) + " " + this.t("more") : "");
-    this.$("wall-items-empty").hidden = all.length > 0;
+    this.$("items_empty").hidden = all.length > 0;
   };
 
   // How many list rows fit in `list` (the ticker asks).
@@ -163,23 +162,22 @@
       setText(node, U.duration(now - U.ms(e.item.opened_at)));
       return;
     }
-    var left = e.next.due - now, share = U.remaining(e.next, now);
-    setClass(node, "item-clock clock-" + U.clockState(share, e.item.amber_at));
+    var left = e.next.due - now, share = WallModel.remaining(e.next, now);
+    setClass(node, "item-clock clock-" + WallModel.clockState(share, e.item.amber_at));
     setText(node, (left < 0 ? "-" : "") + U.duration(Math.abs(left)));
     node.title = this.t("stage:" + e.next.stage.split(":")[0]);
   };
 
   // --- alerts --------------------------------------------------------------------
   Panels.prototype.alerts = function (score, now) {
-    var self = this, cfg = this.cfg, list = this.$("wall-alerts");
-    var order = {district: 0, street: 1, community: 2};
-    var rows = [];
+    var self = this, cfg = this.cfg, list = this.$("alerts");
+    var order = WallModel.LEVEL_ORDER, rows = [];
     this.wall.model.alerts.forEach(function (a) {
       if (cfg.level === "district" && a.level !== "district") return;
       rows.push(a);
     });
     rows.sort(function (a, b) {
-      return (window.WallModel.pending(b) - window.WallModel.pending(a)) || (order[a.level] - order[b.level]) || (b.seq - a.seq);
+      return (WallModel.pending(b) - WallModel.pending(a)) || (order[a.level] - order[b.level]) || (b.seq - a.seq);
     });
     var room = capacity(list, 1.5);
     syncList(list, rows.slice(0, room), function (a) { return "a" + a.id; }, function () {
@@ -189,14 +187,14 @@
     }, function (row, a) {
       var cells = row.children;
       row.dataset.alert = a.id;
-      setClass(row, "alert-row level-" + a.level + " state-" + a.state + (a.level === cfg.level && window.WallModel.pending(a) ? " flash-soft" : ""));
+      setClass(row, "alert-row level-" + a.level + " state-" + a.state + (a.level === cfg.level && WallModel.pending(a) ? " flash-soft" : ""));
       setText(cells[0], self.t("short:" + a.level));
       setText(cells[1], self.short(a.unit));
-      setText(cells[2], self.wall.alertText(a));
-      setText(cells[3], window.WallModel.pending(a) ? U.duration(now - U.ms(a.level_since)) : self.t("alert:acknowledged"));
+      setText(cells[2], WallBanner.alertText(self.wall, a));
+      setText(cells[3], WallModel.pending(a) ? U.duration(now - U.ms(a.level_since)) : self.t("alert:acknowledged"));
     });
-    this.$("wall-alerts-empty").hidden = rows.length > 0;
-    var more = this.$("wall-alerts-more"), hidden = rows.length - Math.min(rows.length, room);
+    this.$("alerts_empty").hidden = rows.length > 0;
+    var more = this.$("alerts_more"), hidden = rows.length - Math.min(rows.length, room);
     more.style.visibility = hidden > 0 ? "visible" : "hidden";
     setText(more, hidden > 0 ? "+" + hidden + " " + this.t("more") : "");
   };
@@ -205,11 +203,11 @@
   Panels.prototype.patrols = function (score, now) {
     var self = this, grids = 0, covered = 0;
     Object.keys(score.children).forEach(function (c) { grids += score.children[c].grids; covered += score.children[c].covered; });
-    setText(this.$("wall-patrol-active"), score.patrols.length);
-    setText(this.$("wall-patrol-cover"), grids ? U.percent(covered, grids) : "–");
-    setText(this.$("wall-patrol-late"), score.overdueCheckpoints.length);
-    setClass(this.$("wall-patrol-late"), "stat-value" + (score.overdueCheckpoints.length ? " value-red" : ""));
-    var list = this.$("wall-patrol-list"), room = capacity(list, 1.5);
+    setText(this.$("patrol_active"), score.patrols.length);
+    setText(this.$("patrol_cover"), grids ? U.percent(covered, grids) : "–");
+    setText(this.$("patrol_late"), score.overdueCheckpoints.length);
+    setClass(this.$("patrol_late"), "stat-value" + (score.overdueCheckpoints.length ? " value-red" : ""));
+    var list = this.$("patrol_list"), room = capacity(list, 1.5);
     if (this.cfg.level === "community") {
       var active = score.patrols.slice().sort(function (a, b) { return (a.next ? a.next.due : Infinity) - (b.next ? b.next.due : Infinity); });
       syncList(list, active.slice(0, room), function (e) { return e.item.ref; }, function () {
@@ -239,13 +237,13 @@
   // --- mediations --------------------------------------------------------------------
   Panels.prototype.mediations = function (score, now) {
     var self = this, m = this.wall.model.month;
-    window.WallModel.CHANNELS.forEach(function (c) { setText(self.$("wall-med-" + c), score.byChannel[c]); });
-    setText(this.$("wall-med-overdue"), score.mediationOverdue);
-    setClass(this.$("wall-med-overdue"), "stat-value" + (score.mediationOverdue ? " value-red" : ""));
-    setText(this.$("wall-med-success"), m ? U.percent(m.agreed, m.agreed + m.failed) : "–");
-    var list = this.$("wall-med-list"), room = capacity(list, 1.5);
+    WallModel.CHANNELS.forEach(function (c) { setText(self.$("med_" + c), score.byChannel[c]); });
+    setText(this.$("med_overdue"), score.mediationOverdue);
+    setClass(this.$("med_overdue"), "stat-value" + (score.mediationOverdue ? " value-red" : ""));
+    setText(this.$("med_success"), m ? U.percent(m.agreed, m.agreed + m.failed) : "–");
+    var list = this.$("med_list"), room = capacity(list, 1.5);
     if (this.cfg.level === "community") {
-      var open = score.mediations.slice().sort(window.WallModel.byUrgency);
+      var open = score.mediations.slice().sort(WallModel.byUrgency);
       syncList(list, open.slice(0, room), function (e) { return e.item.ref; }, function () {
         var row = el("li", "mini-row");
         ["mini-name", "mini-what", "item-clock"].forEach(function (c) { row.appendChild(el("span", c)); });

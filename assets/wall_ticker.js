@@ -10,14 +10,12 @@
 (function () {
   "use strict";
 
-  // Assets load in name order: the helpers are looked up when the wall starts.
-  var U, el;
+  var U = window.PageUtil, el = U.el, WallBanner = window.WallBanner;
   var CAP = 30;                // rows kept (a few more than fit on any screen)
   var READ_MS = 1500;          // a line seen for less than this was not read
   var WINDOW_MS = 60 * 1000;   // the overflow count covers this much of the past
 
   function WallTicker(wall, list, overflow) {
-    U = window.WallUtil; el = U.el;
     this.wall = wall;
     this.list = list;
     this.overflow = overflow;   // may be null (the count is still kept)
@@ -29,10 +27,11 @@
 
   WallTicker.prototype.push = function (name, data) { this.queue.push({name: name, data: data}); };
 
-  // The snapshot's recent messages replace whatever the ticker showed (history: nothing to count).
-  WallTicker.prototype.reset = function (messages) {
+  // The snapshot's recent messages ([{name, data, ...}]) replace whatever the ticker showed
+  // (history: nothing to count).
+  WallTicker.prototype.reset = function (recent) {
     this.list.textContent = "";
-    this.queue = messages.slice(-CAP);
+    this.queue = recent.slice(-CAP).map(function (m) { return {name: m.name, data: m.data}; });
     this.unread = [];
     this.history = true;
   };
@@ -99,7 +98,7 @@
     var surge = name === "alert" && data.action === "raised" && String(data.stage || "").split(":")[0] === "surge";
     li.appendChild(el("span", "ticker-type", name === "event" ? wall.typeLabel(data.type) :
                       wall.t(surge ? "alert:raised:surge" : "alert:" + data.action)));
-    li.appendChild(el("span", "ticker-title", name === "event" ? subject(data) : wall.alertText(data)));
+    li.appendChild(el("span", "ticker-title", name === "event" ? subject(data) : WallBanner.alertText(wall, data)));
     li.appendChild(el("span", "ticker-unit", wall.panels.short(data.unit)));
     if (data.description) li.title = data.description;  // a property, never parsed as HTML
     return li;

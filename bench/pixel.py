@@ -43,6 +43,7 @@ from _common import (NICE, OUT, TOKEN, Server, cpu_seconds, die_with_parent, exi
                      grids_of, md_table, percentile, pin_self, post_json, python, set_nice, tree_version)
 
 CHROMIUM = "/usr/bin/chromium"
+DEBUG_HOOKS = {"DASHBOARD_DEBUG_HOOKS": "1"}   # the wall's message hook and takeStats (assets/debug/wall_hooks.js)
 BASELINE_LINES = 30
 GOALS = "p95 ≤ 100 ms at 1 and 10 ev/s; p50 ≥ 20× better than polling; ≥ 90 % shown at 50 ev/s"
 
@@ -67,7 +68,7 @@ OBSERVE_JS = """(prefix) => {
     }
   });
   window.__pxObserver.observe(document.body, {childList: true, subtree: true, characterData: true});
-  // The wall's message hook (assets/wall.js): when each event reached the page, to split the latency.
+  // The wall's message hook (assets/debug/wall_hooks.js): when each event reached the page, to split the latency.
   const arrived = window.__pxArrived = {};
   window.wallHooks = [(name, data) => {
     const m = new RegExp(prefix + "(\\\\d+)Q").exec(data.title || "");
@@ -230,7 +231,7 @@ def main() -> int:
 
     (OUT / "logs").mkdir(parents=True, exist_ok=True)
     rows = []
-    with Server(label="pixel") as server:
+    with Server(label="pixel", env_extra=DEBUG_HOOKS) as server:
         pin_self()
         grids = grids_of(server.url)
         setup = bodies_for("PXopen", args.open, grids)

@@ -11,8 +11,8 @@ the stream keeps about that many open: each event reports a new incident or
 moves an open one a stage on (dispatched … resolved), with patrol positions
 and checkpoints and mediation sessions mixed in. Every `--sample` seconds the
 bench forces a garbage collection and reads (Chrome DevTools Protocol)
-JSHeapUsedSize and Nodes, and the wall's own counters (assets/wall.js
-`takeStats`: messages, time handling them, time drawing; the bench also
+JSHeapUsedSize and Nodes, and the wall's own counters (`takeStats`, a debug
+script the server loads with DASHBOARD_DEBUG_HOOKS=1: messages, time handling them, time drawing; the bench also
 wraps the wall's handle() and its animation frame's run() to keep every
 call's time, for percentiles); it also times a redraw of the wall as it stands (7 back to
 back, the median: score() over every open item and the panels' diff; not
@@ -49,6 +49,7 @@ from _common import (NICE, OUT, Server, exit_on_sigterm, md_table, percentile, p
                      runqueue_wait, set_nice, tree_version)
 
 CHROMIUM = "/usr/bin/chromium"
+DEBUG_HOOKS = {"DASHBOARD_DEBUG_HOOKS": "1"}   # the wall's takeStats (assets/debug/wall_hooks.js)
 STAGES = ("dispatched", "acknowledged", "arrived", "resolved")
 WARM_UP_MIN = 5.0  # heap growth is fitted on the samples after this
 SETTLE_S = 15.0     # after the wall is live, before the first sample
@@ -329,7 +330,7 @@ def main() -> int:
 
     width, height = (int(x) for x in args.size.split("x"))
     OUT.mkdir(parents=True, exist_ok=True)
-    with Server(label="soak") as server:
+    with Server(label="soak", env_extra=DEBUG_HOOKS) as server:
         pin_self()
         work = Workload(leaves(server.url, args.unit), args.open)
         setup = [work.report() for _ in range(args.open)] + work.start_patrols(20) + work.open_mediations(20)

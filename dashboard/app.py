@@ -92,21 +92,30 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
     services.announcer = announcer
     socketio.on_namespace(LiveNamespace(lambda: services))
 
-    dash_app = _create_dash(flask)
+    dash_app = _create_dash(flask, settings)
     init_headers(flask, dash_app, settings)
     return App(flask, socketio, dash_app, services, announcer)
 
 
-def _create_dash(flask: Flask) -> dash.Dash:
+def _create_dash(flask: Flask, settings: Settings) -> dash.Dash:
+    from layouts import pages, scripts
+
+    # The scripts load in the order layouts/scripts.py lists, not in Dash's file-name order.
     dash_app = dash.Dash(
         __name__, server=flask, use_pages=True, pages_folder="", assets_folder=str(ROOT / "assets"),
+        assets_ignore=scripts.ASSETS_IGNORE,
+        external_scripts=scripts.script_tags(ROOT / "assets", debug=settings.debug_hooks),
         serve_locally=True, suppress_callback_exceptions=True, update_title=None,
         title="社会治理指挥中心",
     )
-    from layouts import pages
 
     pages.register_all()
     dash_app.layout = pages.root_layout
+    if not settings.debug_hooks:
+        @flask.before_request
+        def _no_debug_scripts():
+            if request.path.startswith(scripts.DEBUG_PATH):
+                return "not found", 404
     return dash_app
 
 

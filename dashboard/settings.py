@@ -123,6 +123,7 @@ class Settings:
     ingest_rate: str = "600/second"           # POST /api/v1/events per bearer token
     public_url: str | None = None   # how browsers and screens reach the server (behind a proxy)
     replay_limit: int = 20000       # missed messages a resume replays; beyond, `resync` (a fresh snapshot)
+    debug_hooks: bool = False       # pages load the test and bench hooks (layouts/scripts.py DEBUG_SCRIPTS)
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -155,6 +156,7 @@ class Settings:
             ingest_rate=_rate(env, "DASHBOARD_INGEST_RATE", "600/second"),
             public_url=_public_url(env),
             replay_limit=_int(env, "DASHBOARD_REPLAY_LIMIT", 20000, 1, 10_000_000),
+            debug_hooks=_flag(env, "DASHBOARD_DEBUG_HOOKS", False),
         )
 
     @property

@@ -42,7 +42,8 @@ def layout(lang: str | None = None, **_query) -> html.Div:
               "labels": labels, "units": {c: name(c) for c in subtree},
               "parents": {c: tree.nodes[c].parent for c in subtree if c != user.unit},
               # District time on every page, whatever the browser's zone (CST has no DST).
-              "tz_offset_min": int(CST.utcoffset(None).total_seconds() // 60)}
+              "tz_offset_min": int(CST.utcoffset(None).total_seconds() // 60),
+              "ids": ids.for_script("CONSOLE")}  # assets/console.js looks its elements up by these names
     return html.Div(className="console", lang="zh-CN" if _.lang == "zh" else "en", children=[
         dcc.Store(id=ids.CONSOLE_CONFIG, data=config),
         dcc.Store(id=ids.CONSOLE_STARTED),

@@ -1,6 +1,10 @@
-"""Component ids, in one place, so layouts, callbacks and assets agree."""
+"""Component ids, in one place, so layouts, callbacks and assets agree.
 
-WALL_CONFIG = "wall-config"          # dcc.Store: unit, lang, labels for assets/wall.js
+The scripts never write an id: a page hands its script `for_script(prefix)`
+in its config, the ids by name (WALL_TICKER_OVERFLOW → "ticker_overflow"),
+and the script looks elements up by those names (PageUtil.lookup)."""
+
+WALL_CONFIG = "wall-config"          # dcc.Store: unit, lang, labels, ids for assets/wall.js
 WALL_STARTED = "wall-started"        # dcc.Store written by the clientside init
 WALL_ROOT = "wall-root"
 WALL_CLOCK = "wall-clock"
@@ -33,8 +37,16 @@ WALL_MED_LIST = "wall-med-list"
 
 
 def wall_med_channel(channel: str) -> str:
-    """Open mediations of one channel (people, administrative, judicial)."""
+    """Open mediations of one channel (people, administrative, judicial); the script's name for it
+    is "med_<channel>"."""
     return f"wall-med-{channel}"
+
+
+def for_script(prefix: str, **more: str) -> dict[str, str]:
+    """The ids named `prefix`_* by the names a page's script uses for them (the rest of the
+    constant's name in lower case), plus `more`."""
+    return {name[len(prefix) + 1:].lower(): value for name, value in globals().items()
+            if name.startswith(prefix + "_") and isinstance(value, str)} | more
 
 CONSOLE_CONFIG = "console-config"
 CONSOLE_STARTED = "console-started"

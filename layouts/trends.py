@@ -145,7 +145,8 @@ def layout(lang: str | None = None, **query) -> html.Div:
     categories = [c for c in _split(query.get("category")) if c in INCIDENT_CATEGORIES]
     priorities = [int(p) for p in _split(query.get("priority")) if p in ("1", "2", "3", "4")]
     zh = _.lang == "zh"
-    config = {"unit": user.unit, "lang": _.lang, "labels": _.many(UI_TEXT)}
+    config = {"unit": user.unit, "lang": _.lang, "labels": _.many(UI_TEXT),
+              "ids": {"badge": BADGE, "live": LIVE}}  # assets/trends.js looks its elements up by these names
     other = "en" if zh else "zh"
     return html.Div(className="trends", lang="zh-CN" if zh else "en", children=[
         dcc.Store(id=CONFIG, data=config),

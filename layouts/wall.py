@@ -109,6 +109,7 @@ def layout(unit_code: str | None = None, lang: str | None = None, screen: str | 
         "children": children, "grids": grids_by_child(tree, node.code),
         "tz_offset_min": int(CST.utcoffset(None).total_seconds() // 60),
         "stale_s": _stale(stale), "reload_at": _reload_at(reload), "screen": screen or None, "drill": drill,
+        "ids": ids.for_script("WALL", **{f"med_{c}": ids.wall_med_channel(c) for c in wall_panels.CHANNELS}),
     }
     return html.Div(id=ids.WALL_ROOT, className=f"wall wall-{node.level}" + (" wall-drill" if drill else ""),
                     lang="zh-CN" if _.lang == "zh" else "en", children=[

@@ -4,7 +4,8 @@ hook (window.wallHooks, called as a message is handled) stamps the arrival
 and asks for the next animation frame; a MutationObserver stamps when the
 message's text is in the DOM. "Within one frame" = in the DOM before the
 first animation frame after the arrival has run its callbacks (the wall's
-own callback for that frame ran before the probe's)."""
+own callback for that frame ran before the probe's). The hook is a debug
+script: the server runs with DASHBOARD_DEBUG_HOOKS=1."""
 from __future__ import annotations
 
 import pytest
@@ -45,7 +46,7 @@ PROBE_JS = """(token) => {
 
 @pytest.fixture
 def wall(live_server, page):
-    server = live_server("frames")
+    server = live_server("frames", {"DASHBOARD_DEBUG_HOOKS": "1"})
     requests.post(server.url + "/api/v1/events", headers=AUTH, timeout=10,
                   json=[incident(unit=u, title=f"历史 {u}") for u in (GRID, GRID2, OTHER_GRID)]).raise_for_status()
     page.goto(f"{server.url}/wall/{DISTRICT}?mute=1")

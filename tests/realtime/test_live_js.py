@@ -5,27 +5,15 @@ of seq order, so a resume starts after the highest seq that had settled
 already seen: nothing missed, nothing applied twice."""
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
+from tests.node import run_js
 
-import pytest
-
-from tests.helpers import ROOT
-
-NODE = shutil.which("node") or shutil.which("nodejs")
-pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js is not installed (Debian's nodejs comes with npm)")
+FEED = """let now = 1000000; Date.now = () => now;
+const applied = []; const feed = new window.LiveFeed({onMessage: (n, d) => applied.push(d.seq)});
+feed.floor = feed.lastSeq = feed.settled = 100;"""
 
 
 def run(script: str) -> object:
-    prelude = ("global.window = {}; let now = 1000000; Date.now = () => now;\n"
-               + (ROOT / "assets" / "live.js").read_text(encoding="utf-8")
-               + "\nconst applied = []; const feed = new window.LiveFeed({onMessage: (n, d) => applied.push(d.seq)});"
-               + "\nfeed.floor = feed.lastSeq = feed.settled = 100;\n")
-    out = subprocess.run([NODE, "-e", prelude + f"process.stdout.write(JSON.stringify((function () {{ {script} }})()));"],
-                         capture_output=True, text=True, timeout=30)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
+    return run_js("live.js", script, prelude=FEED)
 
 
 def test_resume_starts_before_messages_that_may_still_be_overtaken():

@@ -4,25 +4,13 @@ largest, each with its count and its categories' counts."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 
-import pytest
-
-from tests.helpers import ROOT
-
-NODE = shutil.which("node") or shutil.which("nodejs")
-pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js is not installed (Debian's nodejs comes with npm)")
+from tests.node import run_js
 
 
 def groups(alerts: list[dict]) -> list[dict]:
-    prelude = "global.window = {};\n" + (ROOT / "assets" / "wall_banner.js").read_text(encoding="utf-8")
-    script = (f"const out = window.WallBanner.groups({json.dumps(alerts)}).map((g) => ({{level: g.level, "
-              "reason: g.reason, count: g.count, categories: Object.fromEntries(g.categories)}));"
-              "process.stdout.write(JSON.stringify(out));")
-    done = subprocess.run([NODE, "-e", prelude + "\n" + script], capture_output=True, text=True, timeout=30)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return run_js("wall_banner.js", f"return window.WallBanner.groups({json.dumps(alerts)}).map((g) => ({{"
+                  "level: g.level, reason: g.reason, count: g.count, categories: Object.fromEntries(g.categories)}));")
 
 
 def test_pending_alerts_are_grouped_by_level_and_reason():

@@ -1,4 +1,4 @@
-"""The wall's browser model (assets/wall_util.js, assets/wall_model.js) run
+"""The wall's browser model (assets/wall_model.js) run
 under Node: its counting rules are those of dashboard/store/wall_queries.py,
 and deltas are idempotent (a message older than what the wall holds changes
 nothing; a closed item or a resolved alert cannot come back from an older
@@ -6,17 +6,10 @@ message)."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 from dashboard.store.wall_queries import stage_outcomes
-from tests.helpers import ROOT
-
-NODE = shutil.which("node") or shutil.which("nodejs")
-pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js is not installed (Debian's nodejs comes with npm)")
+from tests.node import run_js
 
 T0 = datetime(2026, 11, 27, 16, 0, tzinfo=timezone.utc)
 
@@ -27,12 +20,7 @@ def at(hours: float) -> str:
 
 def run(script: str) -> object:
     """Evaluate `script` after loading the model; it returns a JSON-able value."""
-    prelude = "global.window = {};\n" + "".join(
-        (ROOT / "assets" / name).read_text(encoding="utf-8") + "\n" for name in ("wall_util.js", "wall_model.js"))
-    code = prelude + f"process.stdout.write(JSON.stringify((function () {{ {script} }})()));"
-    out = subprocess.run([NODE, "-e", code], capture_output=True, text=True, timeout=30)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
+    return run_js("wall_model.js", script)
 
 
 CASES = [({"due": at(2), "met": at(1)}), ({"due": at(2), "met": at(2)}), ({"due": at(2), "met": at(3)}),
@@ -42,9 +30,9 @@ CASES = [({"due": at(2), "met": at(1)}), ({"due": at(2), "met": at(2)}), ({"due"
 
 def test_stage_outcomes_are_the_servers():
     now = T0 + timedelta(hours=6)
-    js = run(f"""var U = window.WallUtil, cases = {json.dumps(CASES)}, out = [];
+    js = run(f"""var M = window.WallModel, cases = {json.dumps(CASES)}, out = [];
         cases.forEach(function (d) {{
-          out.push(U.stageOutcomes({{deadlines: {{acknowledge: d}}}}, Date.parse("{at(0)}"), Date.parse("{at(24)}"),
+          out.push(M.stageOutcomes({{deadlines: {{acknowledge: d}}}}, Date.parse("{at(0)}"), Date.parse("{at(24)}"),
                                    Date.parse("{now.isoformat()}")).acknowledge || null);
         }});
         return out;""")
@@ -119,3 +107,11 @@ def test_deltas_follow_the_counting_rules_and_are_idempotent():
     streams = rest[14]
     assert streams["covered"] == ["g2"] and streams["agreed"] == 3 and streams["alerts"] == 0
     assert sorted(streams["transfers"]) == [["people>judicial", 2]]
+
+
+def test_clock_states_and_remaining_budget():
+    got = run("""var M = window.WallModel;
+        return [M.clockState(-0.01), M.clockState(0), M.clockState(0.25), M.clockState(0.26), M.clockState(0.4, 0.5),
+                M.clockState(Infinity), M.remaining(null, 0), M.remaining({due: 100, budget: 0}, 100),
+                M.remaining({due: 100, budget: 0}, 101), M.remaining({due: 1000, budget: 1000}, 750)];""")
+    assert got == ["red", "amber", "amber", "ok", "amber", "ok", None, 1, -1, 0.25]  # Infinity is null in JSON
