@@ -8,7 +8,8 @@
  * get onSnapshot(snapshot), onMessage(name, data) and onState(state) with
  * state one of "connecting", "catching up", "live", "reconnecting"; optional:
  * onResync() (the gap was too large), onRefused(status, body) (the snapshot
- * answered 401/403: the feed stops), auth (extra Socket.IO auth fields).
+ * answered 401/403: the feed stops), auth (extra Socket.IO auth fields),
+ * pingMs (the server's Engine.IO ping interval: enables silentMs()).
  */
 (function () {
   "use strict";
@@ -20,6 +21,9 @@
   // before the link dropped, not after the highest seen; what is replayed
   // twice is dropped by `seen`.
   var SETTLE_MS = 5000;
+  // Pings the server may miss before the page calls the link silent (one late
+  // ping is normal on a busy server).
+  var SILENT_PINGS = 1.5;
 
   function LiveFeed(opts) {
     this.opts = opts;
@@ -77,7 +81,7 @@
     var socket = io("/live", {transports: ["websocket"], auth: auth,
                               reconnectionDelay: 1000, reconnectionDelayMax: 5000});
     this.socket = socket;
-    socket.on("connect", function () { self.resume(); });
+    socket.on("connect", function () { self.connectedAt = Date.now(); self.resume(); });
     socket.on("hello", function (hello) { self.offsetMs = Date.parse(hello.server_time) - Date.now(); });
     socket.on("batch", function (batch) { batch.messages.forEach(function (m) { self.accept(m.name, m.data); }); });
     socket.on("event", function (data) { self.accept("event", data); });
@@ -159,6 +163,17 @@
   };
 
   LiveFeed.prototype.now = function () { return Date.now() + this.offsetMs; };
+
+  // How long the link has given no sign of life (no message, no Engine.IO ping)
+  // beyond what the server's ping interval allows: a cut network is silent on
+  // both ends, and Engine.IO only gives up after pingInterval + pingTimeout
+  // (30 s); the wall says so sooner. 0 while the link looks alive.
+  LiveFeed.prototype.silentMs = function () {
+    if (!this.opts.pingMs || !this.socket || !this.socket.connected) return 0;
+    var lastSign = Math.max(this.lastHeartbeatAt || 0, this.lastMessageAt || 0, this.connectedAt || 0);
+    var silent = Date.now() - lastSign - this.opts.pingMs * SILENT_PINGS;
+    return silent > 0 ? silent : 0;
+  };
 
   window.LiveFeed = LiveFeed;
 })();

@@ -84,6 +84,7 @@
     var query = cfg.screen ? "?screen=" + encodeURIComponent(cfg.screen) : "";
     this.feed = new LiveFeed({
       unit: cfg.unit,
+      pingMs: cfg.ping_s * 1000,
       snapshotUrl: "/api/v1/walls/" + encodeURIComponent(cfg.unit) + query,
       auth: cfg.screen ? {screen: cfg.screen} : {},
       onSnapshot: function (snap) { self.applySnapshot(snap); },
@@ -205,7 +206,8 @@
     var stale = "", text = this.t(this.state);
     if (this.state === "live" && this.feed) {
       var quiet = (Date.now() - (this.feed.lastMessageAt || this.liveSince || Date.now())) / 1000;
-      if (quiet > this.cfg.stale_s[1]) { stale = " stale-red"; text = this.t("no messages"); }
+      if (this.feed.silentMs() > 0) { stale = " stale-red"; text = this.t("link silent"); }
+      else if (quiet > this.cfg.stale_s[1]) { stale = " stale-red"; text = this.t("no messages"); }
       else if (quiet > this.cfg.stale_s[0]) { stale = " stale-amber"; text = this.t("quiet"); }
     }
     U.showState(this.$("badge"), this.state, text, stale);

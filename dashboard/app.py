@@ -18,7 +18,7 @@ from dashboard.domain.policy import Policy, default_policy, load_policy
 from dashboard.headers import init_headers
 from dashboard.realtime.emitter import CHANNEL
 from dashboard.realtime.redis_manager import make_manager
-from dashboard.realtime.live import LiveNamespace
+from dashboard.realtime.live import PING_INTERVAL_S, PING_TIMEOUT_S, LiveNamespace
 from dashboard.realtime.publisher import CoalescingAnnouncer, SocketIOSink
 from dashboard.services import Services
 from dashboard.settings import ROOT, Settings
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
 
     socketio = SocketIO(flask, async_mode=async_mode or detect_async_mode(),
                         client_manager=make_manager(settings.redis_url, CHANNEL),
-                        cors_allowed_origins=None, ping_interval=10, ping_timeout=20)
+                        cors_allowed_origins=None, ping_interval=PING_INTERVAL_S, ping_timeout=PING_TIMEOUT_S)
     announcer = CoalescingAnnouncer(SocketIOSink(socketio), lambda: services.tree,
                                     interval=settings.coalesce_ms / 1000)
     services.announcer = announcer

@@ -20,6 +20,7 @@ from dashboard.domain.lifecycle import INCIDENT_STATUSES, MEDIATION_STATUSES, PA
 from dashboard.domain.unit_tree import UnitTree
 from dashboard.drill import is_drill
 from dashboard.i18n import COOKIE, Translator, pick_lang
+from dashboard.realtime.live import PING_INTERVAL_S
 from dashboard.access import AccessRefused, check_unit, credential_of
 from dashboard.store.wall_queries import CST, grids_by_child
 from layouts import ids, wall_panels
@@ -32,7 +33,7 @@ RELOAD_AT = "04:00"       # the quietest hour of a centre's day
 UI_TEXT = ["level:community", "level:street", "level:district", "short:community", "short:street", "short:district", "stage:acknowledge", "stage:arrive",
            "stage:resolve", "stage:checkpoint", "stage:surge", "mute", "unmute", "sound on", "sound off", "live",
            *(f"status:{s}" for s in STATUSES), *(f"alert:{a}" for a in ALERT_ACTIONS), "alert:raised:surge", "connecting",
-           "reconnecting", "catching up", "offline", "quiet", "no messages", "last message", "s ago", "min ago",
+           "reconnecting", "catching up", "offline", "quiet", "no messages", "link silent", "last message", "s ago", "min ago",
            "no message yet", "incident", "patrol", "mediation", "more", "ticker:unread", "ticker:unread:title",
            "Snapshot reloaded: the gap was too long to replay",
            "Too many open items: the wall shows the first ones only", "Month mediation figures are unavailable",
@@ -108,7 +109,7 @@ def layout(unit_code: str | None = None, lang: str | None = None, screen: str | 
         "parents": {c: tree.nodes[c].parent for c in subtree if c != node.code},
         "children": children, "grids": grids_by_child(tree, node.code),
         "tz_offset_min": int(CST.utcoffset(None).total_seconds() // 60),
-        "stale_s": _stale(stale), "reload_at": _reload_at(reload), "screen": screen or None, "drill": drill,
+        "stale_s": _stale(stale), "ping_s": PING_INTERVAL_S, "reload_at": _reload_at(reload), "screen": screen or None, "drill": drill,
         "ids": ids.for_script("WALL", **{f"med_{c}": ids.wall_med_channel(c) for c in wall_panels.CHANNELS}),
     }
     return html.Div(id=ids.WALL_ROOT, className=f"wall wall-{node.level}" + (" wall-drill" if drill else ""),

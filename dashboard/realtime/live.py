@@ -79,6 +79,11 @@ from dashboard.services import Services
 from dashboard.store.queries import current_head, messages_after
 
 REPLAY_PAGE = 500
+# Engine.IO heartbeat: the server pings every PING_INTERVAL_S; a client that has
+# not answered within PING_TIMEOUT_S more is dropped. Walls get the interval in
+# their config, to call a link silent before Engine.IO gives up (assets/live.js).
+PING_INTERVAL_S = 10
+PING_TIMEOUT_S = 20
 # Beyond this many missed messages a wall is better served by a fresh snapshot.
 REPLAY_LIMIT = 20000  # the default of DASHBOARD_REPLAY_LIMIT (Settings.replay_limit); beyond: `resync`
 # How long a new client's live messages wait for its `resume` before flowing anyway:
