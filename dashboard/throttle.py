@@ -34,7 +34,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
-from dashboard.repeated_errors import RepeatedErrorLog
+from dashboard.repeated_errors import RepeatedErrors
 
 _FAILED_TTL_S = 60.0
 _FAILED_MAX = 10000
@@ -60,7 +60,7 @@ class _FallbackStrategy:
     def __init__(self, primary) -> None:
         self._primary = primary
         self._memory = MovingWindowRateLimiter(MemoryStorage())
-        self._errors = RepeatedErrorLog(logging.getLogger(__name__), part="rate limits")
+        self._errors = RepeatedErrors(logging.getLogger(__name__), part="rate limits")
 
     def _call(self, name: str, *args):
         try:

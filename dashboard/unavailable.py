@@ -13,11 +13,11 @@ import logging
 from flask import Flask, jsonify, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from dashboard.repeated_errors import RepeatedErrorLog
+from dashboard.repeated_errors import RepeatedErrors
 
 RETRY_AFTER_S = 5
 log = logging.getLogger(__name__)
-_errors = RepeatedErrorLog(log, part="database")
+_errors = RepeatedErrors(log, part="database")
 
 
 def register_unavailable(flask: Flask) -> None:

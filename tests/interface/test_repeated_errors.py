@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from dashboard.log_throttle import RepeatFilter, throttle
+from dashboard.repeated_errors import RepeatedErrors
 
 
 class ListHandler(logging.Handler):
@@ -20,7 +20,7 @@ def _logger(name: str, now: list[float]):
     logger.propagate = False
     handler = ListHandler()
     logger.addHandler(handler)
-    logger.addFilter(RepeatFilter(interval=60, clock=lambda: now[0]))
+    RepeatedErrors.on(logger, interval=60, clock=lambda: now[0])
     return logger, handler
 
 
@@ -48,8 +48,24 @@ def test_different_messages_and_levels_are_separate():
     assert out.lines == ["fan-out of 3 messages failed", "fan-out of 5 messages failed", "another error"]
 
 
-def test_throttle_adds_one_filter():
+def test_on_adds_one_filter():
     logger = logging.getLogger("test.throttle.once")
-    throttle(logger)
-    throttle(logger)
-    assert sum(isinstance(f, RepeatFilter) for f in logger.filters) == 1
+    RepeatedErrors.on(logger)
+    RepeatedErrors.on(logger)
+    assert sum(isinstance(f, RepeatedErrors) for f in logger.filters) == 1
+
+
+def test_report_counts_repeats_and_flush_summarises():
+    now = [0.0]
+    logger = logging.getLogger("test.repeated.report")
+    logger.propagate = False
+    out = ListHandler()
+    logger.addHandler(out)
+    errors = RepeatedErrors(logger, interval=10, part="redis", clock=lambda: now[0])
+    for _ in range(3):
+        errors.report("publish", ConnectionError("refused"))
+    assert out.lines == ["redis: cannot publish: ConnectionError: refused"]
+    errors.flush("publish")
+    assert out.lines[-1] == "redis: cannot publish: ConnectionError: refused (2 more times before it recovered)"
+    errors.report("publish", ConnectionError("refused"))  # after recovery: logged at once again
+    assert len(out.lines) == 3
