@@ -16,7 +16,7 @@ from dashboard.actions.group_commit import GroupCommitter
 from dashboard.actions.ingest import IngestRejected, do_ingest_events
 from dashboard.domain.events import EventIn, Problem, parse_batch
 from dashboard.openapi import openapi_document
-from dashboard.readiness import check_parts
+from dashboard.web.readiness import check_parts
 from dashboard.services import Services
 from dashboard.store.queries import current_head, items_in, messages_after
 from dashboard.throttle import check_ingest_rate

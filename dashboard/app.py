@@ -13,9 +13,9 @@ from werkzeug.exceptions import HTTPException
 
 from dashboard.api import BadQuery, api, probes
 from dashboard.auth import init_auth
-from dashboard.http_metrics import init_http_metrics, watch_store
+from dashboard.web.http_metrics import init_http_metrics, watch_store
 from dashboard.domain.policy import Policy, default_policy, load_policy
-from dashboard.headers import init_headers
+from dashboard.web.headers import init_headers
 from dashboard.realtime.emitter import CHANNEL
 from dashboard.realtime.redis_manager import make_manager
 from dashboard.realtime.live import LiveNamespace
@@ -25,7 +25,7 @@ from dashboard.settings import ROOT, Settings
 from dashboard.store.db import create_schema, load_tree, make_engine
 from dashboard.throttle import init_throttle
 from dashboard.store.departments import load_departments
-from dashboard.unavailable import register_unavailable
+from dashboard.web.unavailable import register_unavailable
 
 log = logging.getLogger(__name__)
 
