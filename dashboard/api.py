@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from dashboard import metrics
-from dashboard.access import guard_api_read, home_unit
+from dashboard.auth.access import guard_api_read, home_unit
 from dashboard.actions.group_commit import GroupCommitter
 from dashboard.actions.ingest import IngestRejected, do_ingest_events
 from dashboard.domain.events import EventIn, Problem, parse_batch
@@ -19,11 +19,11 @@ from dashboard.openapi import openapi_document
 from dashboard.web.readiness import check_parts
 from dashboard.services import Services
 from dashboard.store.queries import current_head, items_in, messages_after
-from dashboard.throttle import check_ingest_rate
+from dashboard.auth.throttle import check_ingest_rate
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 probes = Blueprint("probes", __name__)
-api.before_request(guard_api_read)  # every read in scope of its credential (dashboard.access)
+api.before_request(guard_api_read)  # every read in scope of its credential (dashboard.auth.access)
 
 
 def services() -> Services:

@@ -6,7 +6,7 @@ from flask import jsonify, request
 from dashboard.actions.alerts import Actor, AlertConflict, AlertForbidden, AlertNotFound, do_acknowledge_alert, do_resolve_alert
 from dashboard.actions.bulk_alerts import MAX_IDS, do_bulk_alerts
 from dashboard.api import MAX_SEQ, BadQuery, UnreadableBody, _unit_arg, api, error, read_json_body, services
-from dashboard.auth import api_auth_error, api_user
+from dashboard.auth.basic import api_auth_error, api_user
 from dashboard.services import utcnow
 from dashboard.store.queries import alerts_in, current_head
 from dashboard.store.serialize import iso

@@ -17,10 +17,11 @@ from datetime import date, datetime
 
 from flask import jsonify, request
 
-from dashboard.access import require_unit
+from dashboard.auth.access import require_unit
 from dashboard.api import BadQuery, api, error, services
 from dashboard.api_trends import csv_response
-from dashboard.auth import CurrentUser, api_auth_error, api_user
+from dashboard.auth.basic import api_auth_error, api_user
+from dashboard.auth.sessions import CurrentUser
 from dashboard.services import Services, utcnow
 from dashboard.store.audit_export import COLUMNS, TooManyRows, audit_rows
 from dashboard.store.serialize import iso
@@ -57,7 +58,7 @@ def _time_arg(name: str, default: datetime) -> datetime:
 
 
 def _audit_unit(svc: Services, user: CurrentUser) -> str | tuple:
-    """The unit asked for (the user's own by default), within the user's scope (dashboard.access)."""
+    """The unit asked for (the user's own by default), within the user's scope (dashboard.auth.access)."""
     unit = request.args.get("unit", user.unit)
     if unit not in svc.tree:
         raise BadQuery("unit", f"unknown unit {unit!r}")

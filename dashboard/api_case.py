@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import jsonify
 
 from dashboard.api import api, error, services
-from dashboard.access import require_unit
-from dashboard.auth import request_lang
+from dashboard.auth.access import require_unit
+from dashboard.auth.views import request_lang
 from dashboard.store.case_file import KINDS, case_file, with_names
 from dashboard.store.queries import current_head
 

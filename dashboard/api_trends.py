@@ -25,7 +25,8 @@ import io
 from flask import Response, jsonify, request
 
 from dashboard.api import BadQuery, api, day_arg, error, services
-from dashboard.auth import api_auth_error, api_user, request_lang
+from dashboard.auth.basic import api_auth_error, api_user
+from dashboard.auth.views import request_lang
 from dashboard.domain.events import INCIDENT_CATEGORIES
 from dashboard.domain.trends import RANGES, today, window_for
 from dashboard.services import Services, utcnow

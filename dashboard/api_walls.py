@@ -12,7 +12,7 @@ from dashboard.store.wall_queries import wall_snapshot
 
 def _refusal(svc: Services, unit: str):
     """The error answer when `unit` is unknown, else None. Access (401 for a wrong or revoked
-    screen link, 403 out of scope) was decided before the handler (dashboard.access)."""
+    screen link, 403 out of scope) was decided before the handler (dashboard.auth.access)."""
     if unit not in svc.tree:
         return error(404, f"unknown unit {unit!r}")
     return None

@@ -23,7 +23,7 @@ from dashboard.realtime.publisher import CoalescingAnnouncer, SocketIOSink
 from dashboard.services import Services
 from dashboard.settings import ROOT, Settings
 from dashboard.store.db import create_schema, load_tree, make_engine
-from dashboard.throttle import init_throttle
+from dashboard.auth.throttle import init_throttle
 from dashboard.store.departments import load_departments
 from dashboard.web.unavailable import register_unavailable
 

@@ -1,6 +1,7 @@
 """Who may read what: the one access rule of every read path (CONTRACT "Read
 API" → Access), for the read API, the wall page, the `/live` connect and
-every `resume`, and the Dash callbacks that read data.
+every `resume`, and the Dash callbacks that read data; and who may act on
+what (`can_act_on`).
 
 A credential is a user (browser session or HTTP Basic), a screen token (the
 `screen=` parameter, or `auth.screen` on the socket), or nobody:
@@ -28,9 +29,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from werkzeug.exceptions import Forbidden, Unauthorized
 
+from dashboard.auth.basic import api_auth_error, api_user
+from dashboard.auth.sessions import CurrentUser
+from dashboard.domain.unit_tree import UnitTree
 from dashboard.screens import LAST_USED_EVERY, hash_token, required as tokens_issued
 from dashboard.services import Services
 from dashboard.store.screen_tokens import ScreenToken
+from dashboard.store.users import User
 
 # Answered to anyone: the hierarchy, the interface description, and the catch-all 404/405.
 PUBLIC_API_ENDPOINTS = frozenset({"api.get_units", "api.get_openapi", "api.unknown_endpoint"})
@@ -132,14 +137,19 @@ def check_unit(svc: Services, cred: Credential, unit: str) -> None:
                             f"unit {unit} lies outside the scope of this credential ({', '.join(cred.units)})")
 
 
+def can_act_on(user: CurrentUser | User | None, unit_code: str, tree: UnitTree) -> bool:
+    """True when the user's own unit is `unit_code` or one of its ancestors (acknowledge, resolve)."""
+    if user is None or not getattr(user, "unit", None):
+        return False
+    return user.unit in tree.lineage(unit_code)
+
+
 # ---------------------------------------------------------------- HTTP requests
 
 
 def request_user():
     """(the user of this request or socket handshake, why its Basic credentials were refused or "").
     HTTP Basic decides alone when sent; else the session. Raises Throttled (429) when failures are spent."""
-    from dashboard.auth import api_auth_error, api_user  # auth imports Flask-Login; keep this module light
-
     user = api_user()
     return user, (api_auth_error() if user is None and request.authorization is not None else "")
 
@@ -195,8 +205,6 @@ def guard_api_read():
 def revoked_among(engine: Engine, creds: dict[str, Credential]) -> set[str]:
     """Of these socket credentials (by sid), the sids whose credential was revoked since:
     a revoked screen token, or a user deactivated, logged out, or moved to another unit or role."""
-    from dashboard.store.users import User
-
     token_ids = {c.token_id for c in creds.values() if c.token_id is not None}
     user_ids = {c.user_id for c in creds.values() if c.user_id is not None}
     if not token_ids and not user_ids:
