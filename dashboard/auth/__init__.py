@@ -21,7 +21,7 @@ from dashboard.auth.views import bp, unauthorized
 
 
 def init_auth(flask_app: Flask) -> None:
-    """Sessions, Flask-Login, CSRF protection and the /login, /logout, /api/v1/me routes.
+    """Sessions, Flask-Login, CSRF protection and the /login and /logout pages.
 
     Idempotent: a second call on the same app does nothing."""
     if "dashboard_auth" in flask_app.extensions:

@@ -37,8 +37,9 @@ from dashboard.services import Services
 from dashboard.store.screen_tokens import ScreenToken
 from dashboard.store.users import User
 
-# Answered to anyone: the hierarchy, the interface description, and the catch-all 404/405.
-PUBLIC_API_ENDPOINTS = frozenset({"api.get_units", "api.get_openapi", "api.unknown_endpoint"})
+# Answered to anyone: the hierarchy, the interface description, and the catch-all 404/405;
+# and /me, which checks its caller itself (a user, never a screen link).
+PUBLIC_API_ENDPOINTS = frozenset({"api.get_units", "api.get_openapi", "api.unknown_endpoint", "api.me"})
 READ_METHODS = frozenset({"GET", "HEAD"})
 
 

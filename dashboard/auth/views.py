@@ -12,7 +12,6 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from dashboard.auth.basic import api_auth_error, api_user
 from dashboard.auth.csrf import API_PREFIX
 from dashboard.auth.sessions import SESSION_VERSION, CurrentUser, session_user, users_engine
 from dashboard.auth.throttle import Throttled, check_failures, count_failure, off_loop
@@ -184,16 +183,3 @@ def logout():
         log.info("logout: %s", user.name)
         _audit("logout", user.name)
     return redirect(url_for("auth.login"))
-
-
-@bp.get("/api/v1/me")
-def me():
-    user = api_user()
-    if user is None:
-        return jsonify({"error": api_auth_error()}), 401
-    body = user.to_json()
-    tree = current_app.extensions["dashboard"].tree
-    node = tree.get(user.unit)
-    if node is not None:
-        body.update(unit_name=node.name, unit_name_en=node.name_en, unit_level=node.level)
-    return jsonify(body)

@@ -1,4 +1,4 @@
-"""GET /api/v1/patrols and GET /api/v1/mediations (dashboard/api_streams.py):
+"""GET /api/v1/patrols and GET /api/v1/mediations (dashboard/api/patrols_mediations.py):
 the summaries of a unit's subtree for today (district time) and this month."""
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-import dashboard.api_streams  # noqa: F401  (adds the routes to the api blueprint, as the app factory does)
 from tests.helpers import AUTH, unique
 from tests.streams.conftest import (COMMUNITY, CST, GRID1, GRID2, STREET, accepted, checkpoint, mediation, started,
                                     transferred)

@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 import pytest
 from click.testing import CliRunner
 
-import dashboard.api_walls  # noqa: F401  (the wall routes join the api blueprint before the app is built)
 from dashboard.auth.access import AccessRefused, check_unit, credential_of
 from dashboard.auth.sessions import CurrentUser
 from dashboard.screens import ScreenError, hash_token, issue, list_tokens, required, revoke

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 
+from dashboard.api import BadQuery, error, services
+from dashboard.api.trends import csv_response
 from dashboard.auth.access import require_unit
-from dashboard.api import BadQuery, api, error, services
-from dashboard.api_trends import csv_response
 from dashboard.auth.basic import api_auth_error, api_user
 from dashboard.auth.sessions import CurrentUser
 from dashboard.services import Services, utcnow
@@ -66,7 +66,10 @@ def _audit_unit(svc: Services, user: CurrentUser) -> str | tuple:
     return unit
 
 
-@api.get("/audit")
+def add_routes(api: Blueprint) -> None:
+    api.get("/audit")(get_audit)
+
+
 def get_audit():
     svc = services()
     user = api_user()

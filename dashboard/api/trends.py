@@ -1,4 +1,4 @@
-"""Trend panel endpoints of the read API (joins the `api` blueprint on import).
+"""Trend panel endpoints of the read API.
 
 `GET /api/v1/trends?unit=CODE` lists the panels (and the `head` seq, so a live
 page can resume after it); `GET /api/v1/trends/<panel>` answers one panel:
@@ -22,9 +22,9 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
-from dashboard.api import BadQuery, api, day_arg, error, services
+from dashboard.api import BadQuery, day_arg, error, services
 from dashboard.auth.basic import api_auth_error, api_user
 from dashboard.auth.views import request_lang
 from dashboard.domain.events import INCIDENT_CATEGORIES
@@ -75,7 +75,11 @@ def _scoped_unit(svc: Services, user) -> str | tuple:
     return unit
 
 
-@api.get("/trends")
+def add_routes(api: Blueprint) -> None:
+    api.get("/trends")(get_trend_index)
+    api.get("/trends/<panel>")(get_trend_panel)
+
+
 def get_trend_index():
     svc = services()
     user = api_user()
@@ -88,7 +92,6 @@ def get_trend_index():
                     "head": current_head(svc.engine), "server_time": iso(utcnow())})
 
 
-@api.get("/trends/<panel>")
 def get_trend_panel(panel: str):
     svc = services()
     user = api_user()

@@ -1,12 +1,12 @@
 """Patrol and mediation panels of the read API: `GET /api/v1/patrols?unit=&day=`
-and `GET /api/v1/mediations?unit=` (imported by the app factory like api_alerts)."""
+and `GET /api/v1/mediations?unit=`."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 
-from dashboard.api import _unit_arg, api, day_arg, services
+from dashboard.api import day_arg, services, unit_arg
 from dashboard.store.queries import current_head
 from dashboard.store.wall_queries import CST
 from dashboard.store.serialize import iso
@@ -24,10 +24,14 @@ def month_start_of(now: datetime) -> datetime:
     return datetime(local.year, local.month, 1, tzinfo=CST)
 
 
-@api.get("/patrols")
+def add_routes(api: Blueprint) -> None:
+    api.get("/patrols")(get_patrols)
+    api.get("/mediations")(get_mediations)
+
+
 def get_patrols():
     svc = services()
-    unit = _unit_arg(svc)
+    unit = unit_arg(svc)
     now = svc.clock()
     day = day_arg("day") or now.astimezone(CST).date()
     start, end = day_bounds(day)
@@ -37,10 +41,9 @@ def get_patrols():
                     "head": head, "server_time": iso(now), **body})
 
 
-@api.get("/mediations")
 def get_mediations():
     svc = services()
-    unit = _unit_arg(svc)
+    unit = unit_arg(svc)
     now = svc.clock()
     month_start = month_start_of(now)
     head = current_head(svc.engine)

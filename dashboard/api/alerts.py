@@ -1,11 +1,11 @@
 """Alert endpoints of the read API: list, acknowledge, resolve (CONTRACT)."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 
 from dashboard.actions.alerts import Actor, AlertConflict, AlertForbidden, AlertNotFound, do_acknowledge_alert, do_resolve_alert
 from dashboard.actions.bulk_alerts import MAX_IDS, do_bulk_alerts
-from dashboard.api import MAX_SEQ, BadQuery, UnreadableBody, _unit_arg, api, error, read_json_body, services
+from dashboard.api import MAX_SEQ, BadQuery, UnreadableBody, error, read_json_body, services, unit_arg
 from dashboard.auth.basic import api_auth_error, api_user
 from dashboard.services import utcnow
 from dashboard.store.queries import alerts_in, current_head
@@ -14,10 +14,18 @@ from dashboard.store.serialize import iso
 MAX_NOTE = 1000
 
 
-@api.get("/alerts")
+def add_routes(api: Blueprint) -> None:
+    api.register_error_handler(_Refused, _refused)
+    api.get("/alerts")(get_alerts)
+    api.post("/alerts/<int:alert_id>/ack")(post_ack)
+    api.post("/alerts/<int:alert_id>/resolve")(post_resolve)
+    api.post("/alerts/ack")(post_bulk_ack)
+    api.post("/alerts/resolve")(post_bulk_resolve)
+
+
 def get_alerts():
     svc = services()
-    unit = _unit_arg(svc)
+    unit = unit_arg(svc)
     state = request.args.get("state", "active")
     if state not in ("active", "all"):
         raise BadQuery("state", "one of active, all")
@@ -35,7 +43,6 @@ class _Refused(Exception):
         self.response = response
 
 
-@api.errorhandler(_Refused)
 def _refused(exc: _Refused):
     return exc.response
 
@@ -80,12 +87,10 @@ def _act(alert_id: int, action):
     return jsonify(alert), 200
 
 
-@api.post("/alerts/<int:alert_id>/ack")
 def post_ack(alert_id: int):
     return _act(alert_id, do_acknowledge_alert)
 
 
-@api.post("/alerts/<int:alert_id>/resolve")
 def post_resolve(alert_id: int):
     return _act(alert_id, do_resolve_alert)
 
@@ -119,11 +124,9 @@ def _bulk(verb: str):
                     "alerts": [o.alert for o in outcomes if o.alert is not None]}), 200
 
 
-@api.post("/alerts/ack")
 def post_bulk_ack():
     return _bulk("ack")
 
 
-@api.post("/alerts/resolve")
 def post_bulk_resolve():
     return _bulk("resolve")

@@ -2,7 +2,7 @@
 
 Schemas come from the pydantic models the code validates and answers with
 (dashboard/domain/events.py, dashboard/domain/messages.py,
-dashboard/api_schemas.py), generated with refs into components/schemas. The
+dashboard/api/schemas.py), generated with refs into components/schemas. The
 event vocabulary (dashboard/domain/events.py) becomes one schema per kind and
 type, discriminated by `kind`, then by `type`, each naming its required fields.
 """
@@ -12,14 +12,23 @@ import copy
 from functools import lru_cache
 from typing import Any
 
+from flask import Blueprint, jsonify, request
 from pydantic.json_schema import models_json_schema
 
-from dashboard.api_schemas import RESPONSE_MODELS
+from dashboard.api.schemas import RESPONSE_MODELS
 from dashboard.domain.events import (INCIDENT_CATEGORIES, MAX_BATCH, MEDIATION_CHANNELS, TEAM_KINDS,
                                      TRANSFER_TARGETS, TYPES, EventIn)
-from dashboard.openapi_paths import paths
+from dashboard.api.openapi_paths import paths
 
 REF = "#/components/schemas/{model}"
+
+
+def add_routes(api: Blueprint) -> None:
+    api.get("/openapi.json")(get_openapi)
+
+
+def get_openapi():
+    return jsonify(openapi_document(request.url_root))
 
 # Types whose events carry more than the common fields: (kind, type) -> (variant name, required, property overrides).
 _CATEGORY = {"type": "string", "enum": list(INCIDENT_CATEGORIES), "description": "incident category code"}

@@ -2,9 +2,9 @@
 makes now and then that its link still opens the wall (see dashboard.screens)."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 
-from dashboard.api import api, error, services
+from dashboard.api import error, services
 from dashboard.drill import is_drill
 from dashboard.services import Services
 from dashboard.store.wall_queries import wall_snapshot
@@ -18,7 +18,11 @@ def _refusal(svc: Services, unit: str):
     return None
 
 
-@api.get("/walls/<unit>")
+def add_routes(api: Blueprint) -> None:
+    api.get("/walls/<unit>")(get_wall)
+    api.get("/walls/<unit>/access")(get_wall_access)
+
+
 def get_wall(unit: str):
     """Everything the wall of `unit` shows; it then resumes after `head` on /live."""
     svc = services()
@@ -30,7 +34,6 @@ def get_wall(unit: str):
     return jsonify(snapshot)
 
 
-@api.get("/walls/<unit>/access")
 def get_wall_access(unit: str):
     """A screen asks now and then whether its link still opens the wall."""
     return _refusal(services(), unit) or jsonify({"ok": True})

@@ -1,5 +1,5 @@
 """The answers of the HTTP API as pydantic models: the source of the response
-schemas in the OpenAPI document (dashboard/openapi.py), next to the request
+schemas in the OpenAPI document (dashboard/api/openapi.py), next to the request
 and message models the code validates with (dashboard/domain/events.py,
 dashboard/domain/messages.py).
 

@@ -1,5 +1,5 @@
 """The operations of the OpenAPI document: paths, parameters, security and
-every status each endpoint answers (schemas: dashboard/openapi.py)."""
+every status each endpoint answers (schemas: dashboard/api/openapi.py)."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,4 @@
-"""The case file and the department list (joins the `api` blueprint on import).
+"""The case file and the department list.
 
 `GET /api/v1/items/<kind>/<ref>`: one item's file (dashboard.store.case_file),
 with names in the request's language (`lang`, else the lang cookie) next to
@@ -7,16 +7,20 @@ district's functional departments, in display order.
 """
 from __future__ import annotations
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 
-from dashboard.api import api, error, services
+from dashboard.api import error, services
 from dashboard.auth.access import require_unit
 from dashboard.auth.views import request_lang
 from dashboard.store.case_file import KINDS, case_file, with_names
 from dashboard.store.queries import current_head
 
 
-@api.get("/items/<kind>/<path:ref>")
+def add_routes(api: Blueprint) -> None:
+    api.get("/items/<kind>/<path:ref>")(get_case_file)
+    api.get("/departments")(get_departments)
+
+
 def get_case_file(kind: str, ref: str):
     svc = services()
     if kind not in KINDS:
@@ -30,7 +34,6 @@ def get_case_file(kind: str, ref: str):
     return jsonify(with_names(case, svc.tree, svc.departments, request_lang()))
 
 
-@api.get("/departments")
 def get_departments():
     svc = services()
     return jsonify({"count": len(svc.departments), "departments": [
