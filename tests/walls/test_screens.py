@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from dashboard.auth.access import AccessRefused, check_unit, credential_of
 from dashboard.auth.sessions import CurrentUser
 from dashboard.screens import ScreenError, hash_token, issue, list_tokens, required, revoke
-from dashboard.screens_cli import screens
+from dashboard.cli.screens import screens
 from tests.helpers import COMMUNITY, DISTRICT, GRID, OTHER_GRID, OTHER_STREET, STREET, LiveClient
 from tests.walls.conftest import open_wall
 

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from dashboard.cli_support import cli_engine
+from dashboard.cli.support import cli_engine
 from dashboard.store.users import ROLES
 
 

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import click
 
-from dashboard.cli_support import cli_engine, cli_settings
+from dashboard.cli.support import cli_engine, cli_settings
 
 
 @click.group("drill")

@@ -16,7 +16,7 @@ import threading
 
 import click
 
-from dashboard.cli_support import background_services, cli_settings
+from dashboard.cli.support import background_services, cli_settings
 
 log = logging.getLogger(__name__)
 
