@@ -10,7 +10,7 @@ from dashboard.api import day_arg, services, unit_arg
 from dashboard.store.queries import current_head
 from dashboard.store.wall_queries import CST
 from dashboard.store.serialize import iso
-from dashboard.store.stream_stats import mediation_summary, patrol_summary
+from dashboard.store.patrol_mediation_stats import mediation_summary, patrol_summary
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:

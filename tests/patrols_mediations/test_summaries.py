@@ -1,5 +1,5 @@
 """patrol_summary and mediation_summary give exactly the numbers recomputed
-from the raw event log (tests/streams/independent.py), on a simulated night
+from the raw event log (tests/patrols_mediations/independent.py), on a simulated night
 that crosses midnight and a month's end, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ import pytest
 from dashboard.bootstrap import init_database
 from dashboard.settings import Settings
 from dashboard.domain.hierarchy import default_units
-from dashboard.store.stream_stats import mediation_summary, patrol_summary
+from dashboard.store.patrol_mediation_stats import mediation_summary, patrol_summary
 from feeds.simulator import Simulator
-from tests.streams.conftest import (COMMUNITY, CST, GRID1, GRID2, GRID3, MIN, SIBLING, SIBLING_GRID, checkpoint,
+from tests.patrols_mediations.conftest import (COMMUNITY, CST, GRID1, GRID2, GRID3, MIN, SIBLING, SIBLING_GRID, checkpoint,
                                     ended, ingest, make_services, started)
-from tests.streams.independent import Raw, expected_mediations, expected_patrols
+from tests.patrols_mediations.independent import Raw, expected_mediations, expected_patrols
 
 START = datetime(2026, 11, 30, 22, 0, tzinfo=CST)   # Monday night; Tuesday is 1 December
 END = START + timedelta(hours=4)

@@ -19,8 +19,8 @@ from dashboard.actions.ingest import IngestRejected
 from dashboard.domain.events import EventIn
 from dashboard.store.models import Event, Item
 from dashboard.store.queries import messages_after
-from dashboard.store.stream_stats import patrol_summary
-from tests.streams.conftest import (COMMUNITY, GRID1, GRID2, MIN, T0, anomaly, checkpoint, event, ingest, local_day,
+from dashboard.store.patrol_mediation_stats import patrol_summary
+from tests.patrols_mediations.conftest import (COMMUNITY, GRID1, GRID2, MIN, T0, anomaly, checkpoint, event, ingest, local_day,
                                     reported, started, sweep_at)
 
 ROUTE = [("东门岗亭", GRID1, T0 + 30 * MIN), ("菜市场", GRID2, T0 + 60 * MIN)]
