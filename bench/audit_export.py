@@ -1,7 +1,7 @@
 """`GET /api/v1/audit` cost by size: a temp SQLite database with 200,000
 login rows of one street (one every 90 s), answered in this process through
 the Flask test client, JSON and CSV, median of 5. Decides MAX_ROWS in
-dashboard/api_audit.py (one call must not hold a gevent server's loop long).
+dashboard/api/audit.py (one call must not hold a gevent server's loop long).
 
     .venv/bin/python bench/audit_export.py
 """

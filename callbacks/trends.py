@@ -12,7 +12,7 @@ from dash.exceptions import PreventUpdate
 from flask import current_app
 
 from dashboard.api import BadQuery
-from dashboard.auth import session_user
+from dashboard.auth.sessions import session_user
 from dashboard.domain.events import INCIDENT_CATEGORIES
 from dashboard.domain.trends import CST, Window, today, window_for
 from dashboard.i18n import Translator

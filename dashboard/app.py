@@ -11,21 +11,23 @@ from flask import Flask, jsonify, request
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
-from dashboard.api import BadQuery, api, probes
+from dashboard import api
+from dashboard.api import BadQuery
 from dashboard.auth import init_auth
-from dashboard.http_metrics import init_http_metrics, watch_store
+from dashboard.auth.throttle import init_throttle
 from dashboard.domain.policy import Policy, default_policy, load_policy
-from dashboard.headers import init_headers
 from dashboard.realtime.emitter import CHANNEL
-from dashboard.realtime.redis_manager import make_manager
 from dashboard.realtime.live import PING_INTERVAL_S, PING_TIMEOUT_S, LiveNamespace
 from dashboard.realtime.publisher import CoalescingAnnouncer, SocketIOSink
+from dashboard.realtime.redis_manager import make_manager
 from dashboard.services import Services
 from dashboard.settings import ROOT, Settings
 from dashboard.store.db import create_schema, load_tree, make_engine
-from dashboard.throttle import init_throttle
 from dashboard.store.departments import load_departments
-from dashboard.unavailable import register_unavailable
+from dashboard.web.headers import init_headers
+from dashboard.web.http_metrics import init_http_metrics, watch_store
+from dashboard.web.probes import register_probes
+from dashboard.web.unavailable import register_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +71,8 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
     flask.extensions["dashboard"] = services
     init_auth(flask)
     init_throttle(flask, redis_url=settings.redis_url)
-    import dashboard.api_alerts  # noqa: F401  (adds the alert routes to the api blueprint)
-    import dashboard.api_case  # noqa: F401  (the case file and the department list)
-    import dashboard.api_audit  # noqa: F401  (the audit export)
-    import dashboard.api_streams  # noqa: F401  (patrol and mediation summaries)
-    import dashboard.api_trends  # noqa: F401  (trend panels)
-    import dashboard.api_walls  # noqa: F401  (wall snapshots and screen links)
-
-    flask.register_blueprint(api)
-    flask.register_blueprint(probes)
+    api.register(flask)
+    register_probes(flask)
     _json_errors_for_api(flask)
     flask.wsgi_app = ChunkedInput(flask.wsgi_app, settings.max_body_bytes)
     init_http_metrics(flask)

@@ -5,7 +5,7 @@ A deployment turns this on by issuing its first token
 (`python -m dashboard screens add --unit CODE`). From then on nothing answers
 anonymously: a wall, its snapshot, its live feed and every read need either a
 valid token of the wall's unit or an ancestor, or a logged-in user of that unit
-or above (the rule: dashboard.access). While no token has ever been issued,
+or above (the rule: dashboard.auth.access). While no token has ever been issued,
 walls stay open (unless DASHBOARD_OPEN_WALLS=0). Revoking a token cuts the
 sockets that use it within seconds (dashboard.realtime.live re-checks them).
 """

@@ -10,7 +10,9 @@ from urllib.parse import quote
 from dash import html
 from flask import current_app
 
-from dashboard.auth import can_act_on, login_required_page, request_lang, session_user
+from dashboard.auth.access import can_act_on
+from dashboard.auth.sessions import session_user
+from dashboard.auth.views import login_required_page, request_lang
 from dashboard.domain.trends import CST
 from dashboard.i18n import Translator
 from dashboard.store.case_file import KINDS, case_file, with_names

@@ -10,7 +10,8 @@ from dash import dcc, html
 from flask import current_app
 from flask_wtf.csrf import generate_csrf
 
-from dashboard.auth import login_required_page, request_lang, session_user
+from dashboard.auth.sessions import session_user
+from dashboard.auth.views import login_required_page, request_lang
 from dashboard.i18n import Translator
 from dashboard.store.wall_queries import CST
 from layouts import ids

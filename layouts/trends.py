@@ -17,7 +17,8 @@ from dash import dcc, html
 from flask import current_app
 from flask_wtf.csrf import generate_csrf
 
-from dashboard.auth import login_required_page, request_lang, session_user
+from dashboard.auth.sessions import session_user
+from dashboard.auth.views import login_required_page, request_lang
 from dashboard.domain.events import INCIDENT_CATEGORIES, MEDIATION_CHANNELS
 from dashboard.domain.trends import RANGES, Window, today, window_for
 from dashboard.i18n import Translator

@@ -20,7 +20,7 @@ Server → client, on revocation
            credential was revoked (screen link revoked, user deactivated or
            moved, logout).
 
-Access (dashboard.access): the connect needs a credential whose scope holds
+Access (dashboard.auth.access): the connect needs a credential whose scope holds
 the unit — a session user (the cookie) or `auth.screen` — unless walls are
 open. Every `resume` re-checks it, and every few seconds each process
 re-checks the credentials of all its sockets against the database, so a
@@ -71,7 +71,7 @@ from socketio.exceptions import ConnectionRefusedError  # carries its reason to 
 from werkzeug.exceptions import HTTPException
 
 from dashboard import metrics
-from dashboard.access import (BAD_SCREEN, NEEDS_CREDENTIAL, AccessRefused, Credential, check_unit, credential_of,
+from dashboard.auth.access import (BAD_SCREEN, NEEDS_CREDENTIAL, AccessRefused, Credential, check_unit, credential_of,
                               request_user, revoked_among, walls_open)
 from dashboard.realtime.holding import above
 from dashboard.realtime.publisher import NAMESPACE, batch_room, unit_room

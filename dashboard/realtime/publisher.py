@@ -23,11 +23,11 @@ from contextlib import contextmanager
 from typing import Callable, Iterator, Protocol
 
 from dashboard import metrics
-from dashboard.log_throttle import throttle
+from dashboard.repeated_errors import RepeatedErrors
 from dashboard.domain.unit_tree import UnitTree
 
 NAMESPACE = "/live"
-log = throttle(logging.getLogger(__name__))  # a broken sink fails every flush: once a minute, counted
+log = RepeatedErrors.on(logging.getLogger(__name__))  # a broken sink fails every flush: once a minute, counted
 
 
 class Sink(Protocol):

@@ -31,9 +31,8 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from dashboard import metrics
-from dashboard.log_throttle import throttle
 from dashboard.realtime.holding import HoldingManager, HoldingRedisManager
-from dashboard.repeated_errors import RepeatedErrorLog
+from dashboard.repeated_errors import RepeatedErrors
 from dashboard.realtime.publisher import NAMESPACE
 
 GAP_EVENT = "gap"
@@ -72,7 +71,7 @@ class HealthyRedisManager(HoldingRedisManager):
         socketio.RedisManager.__init__(self, url, channel=channel, write_only=write_only)
         self._heartbeat_started = False
         self.redis_options = dict(REDIS_OPTIONS)
-        self._errors = RepeatedErrorLog(log)
+        self._errors = RepeatedErrors(log)
         self._state_lock = threading.Lock()
         self._publisher: redis.Redis | None = None
         self._publish_down_until = 0.0
@@ -274,5 +273,5 @@ class HealthyRedisManager(HoldingRedisManager):
 def make_manager(redis_url: str | None, channel: str):
     # What python-socketio itself logs per message during an outage: once a minute with a count.
     for name in ("socketio", "socketio.server"):
-        throttle(logging.getLogger(name))
+        RepeatedErrors.on(logging.getLogger(name))
     return HealthyRedisManager(redis_url, channel) if redis_url else HoldingManager()

@@ -104,7 +104,7 @@ def change_user(engine: Engine, *, name: str, role: str | None = None, unit: str
                 active: bool | None = None, by: tuple[str, str]) -> User:
     """Change a user's role, unit or active flag; one audit row says what changed
     (`user_deactivated` when that is the change, else `user_changed`). Their sessions
-    end and their live sockets are cut (dashboard.access.revoked_among) within seconds."""
+    end and their live sockets are cut (dashboard.auth.access.revoked_among) within seconds."""
     if role is not None and role not in ROLES:
         raise UserError(f"unknown role {role!r}: expected one of {', '.join(ROLES)}")
     with Session(engine, expire_on_commit=False) as session:

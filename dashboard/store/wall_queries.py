@@ -4,7 +4,7 @@ The browser keeps every open item of the wall's subtree and derives the live
 figures from them (open and overdue counts, worst remaining budget, patrols,
 mediations). This module adds what open items cannot tell: today's counters
 over items that already closed, the grids patrolled today, and the month's
-mediation outcomes (from dashboard.store.stream_stats).
+mediation outcomes (from dashboard.store.patrol_mediation_stats).
 
 Rules shared with assets/wall_model.js (keep the two in step):
 - an incident is *new today* when it opened today (district time);
@@ -26,7 +26,7 @@ from dashboard.domain.unit_tree import UnitTree
 from dashboard.store.models import Event, Item
 from dashboard.store.queries import alerts_in, current_head, items_in, recent_messages
 from dashboard.store.serialize import iso
-from dashboard.store.stream_stats import mediation_summary, patrol_summary
+from dashboard.store.patrol_mediation_stats import mediation_summary, patrol_summary
 
 CST = timezone(timedelta(hours=8))  # the district's time zone (no DST)
 STAGES = ("acknowledge", "arrive", "resolve")
@@ -139,7 +139,7 @@ def incidents_today(engine: Engine, *, tree: UnitTree, unit: str, head: int, day
 
 def covered_today(engine: Engine, *, tree: UnitTree, unit: str, day_start: datetime, day_end: datetime) -> list[str]:
     """Grids of the subtree where a patrol first reached a checkpoint today (the
-    rule of dashboard.store.stream_stats; the wall adds to this set live)."""
+    rule of dashboard.store.patrol_mediation_stats; the wall adds to this set live)."""
     scope = getattr(Event, tree.nodes[unit].level)
     candidates = select(Event.ref).distinct().where(
         scope == unit, Event.kind == "patrol", Event.type == "checkpoint",
@@ -157,7 +157,7 @@ def covered_today(engine: Engine, *, tree: UnitTree, unit: str, day_start: datet
 
 
 def stream_stats(engine: Engine, *, tree: UnitTree, unit: str, now: datetime) -> dict[str, Any]:
-    """Patrol and mediation aggregates (dashboard.store.stream_stats)."""
+    """Patrol and mediation aggregates (dashboard.store.patrol_mediation_stats)."""
     day_start, day_end = day_bounds(now)
     patrols = patrol_summary(engine, tree=tree, unit=unit, day_start=day_start, day_end=day_end, now=now)
     mediations = mediation_summary(engine, tree=tree, unit=unit, month_start=month_start(now), now=now)

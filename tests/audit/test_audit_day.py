@@ -26,7 +26,7 @@ DAY = {"from": "2026-11-27", "to": "2026-11-28"}
 
 def run_cli(monkeypatch, database_url: str, minute: float, *args: str, input: str | None = None) -> str:
     """`python -m dashboard ARGS` in this process, its clock at `minute` of the day."""
-    monkeypatch.setattr("dashboard.screens_cli._now", lambda: at(minute))
+    monkeypatch.setattr("dashboard.cli.screens._now", lambda: at(minute))
     monkeypatch.setattr("dashboard.store.users._utcnow", lambda: at(minute))
     result = CliRunner().invoke(main, list(args), input=input, catch_exceptions=False,
                                 env={"DASHBOARD_DATABASE_URL": database_url})
@@ -175,7 +175,7 @@ def test_scope_and_bad_queries(day):
 def test_too_wide_a_range_is_422_saying_how_many_rows(day, monkeypatch):
     app, ids = day
     add_users(app, {"street-leader": ("leader", STREET)})
-    monkeypatch.setattr("dashboard.api_audit.MAX_ROWS", 10)
+    monkeypatch.setattr("dashboard.api.audit.MAX_ROWS", 10)
     r = app.flask.test_client().get("/api/v1/audit", query_string=DAY, auth=("street-leader", "correct horse 1"))
     assert r.status_code == 422
     assert r.get_json()["error"] == ("range too wide: 16 audit rows in this range, more than 10: narrow from/to")

@@ -8,7 +8,8 @@ from typing import Iterator
 import pytest
 from flask import jsonify
 
-from dashboard.auth import api_auth_error, api_user, init_auth
+from dashboard.auth import init_auth
+from dashboard.auth.basic import api_auth_error, api_user
 from dashboard.store.users import add_user
 
 DISTRICT = "tongliang"

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from dashboard.store.db import make_engine
 from dashboard.store.users import authenticate
-from dashboard.users_cli import users
+from dashboard.cli.users import users
 
 
 @pytest.fixture

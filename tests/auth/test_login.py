@@ -7,7 +7,9 @@ import json
 import pytest
 from flask_login import login_user
 
-from dashboard.auth import CSRF_COOKIE, CurrentUser, login_required_page, safe_next
+from dashboard.auth.csrf import CSRF_COOKIE
+from dashboard.auth.sessions import CurrentUser
+from dashboard.auth.views import login_required_page, safe_next
 from dashboard.store.users import User
 from tests.auth.conftest import COMMUNITY, PASSWORD, csrf_from_page, log_in
 

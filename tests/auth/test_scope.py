@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.auth import CurrentUser, can_act_on
+from dashboard.auth.access import can_act_on
+from dashboard.auth.sessions import CurrentUser
 from tests.auth.conftest import COMMUNITY, DISTRICT, GRID, OTHER_STREET, SIBLING_COMMUNITY, STREET
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from dashboard.screens_cli import screens
+from dashboard.cli.screens import screens
 from dashboard.settings import ConfigError, Settings
 
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from dashboard.drill import DRILL, LIVE, DrillError, database_mode, ensure_mode, is_drill, mark
-from dashboard.drill_cli import drill
+from dashboard.cli.drill import drill
 from dashboard.store.db import create_schema, make_engine
 from tests.helpers import COMMUNITY, DISTRICT, STREET
 from tests.walls.conftest import open_wall, reported

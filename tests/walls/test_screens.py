@@ -9,11 +9,10 @@ from datetime import datetime, timezone
 import pytest
 from click.testing import CliRunner
 
-import dashboard.api_walls  # noqa: F401  (the wall routes join the api blueprint before the app is built)
-from dashboard.access import AccessRefused, check_unit, credential_of
-from dashboard.auth import CurrentUser
+from dashboard.auth.access import AccessRefused, check_unit, credential_of
+from dashboard.auth.sessions import CurrentUser
 from dashboard.screens import ScreenError, hash_token, issue, list_tokens, required, revoke
-from dashboard.screens_cli import screens
+from dashboard.cli.screens import screens
 from tests.helpers import COMMUNITY, DISTRICT, GRID, OTHER_GRID, OTHER_STREET, STREET, LiveClient
 from tests.walls.conftest import open_wall
 

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-import dashboard.api_walls  # noqa: F401  (the wall routes join the api blueprint before the app is built)
 from dashboard.store.wall_queries import CST, day_bounds, grids_by_child, month_start, stage_outcomes
 from tests.helpers import AUTH, COMMUNITY, DISTRICT, GRID, GRID2, OTHER_GRID, SIBLING_COMMUNITY, STREET, unique
 from tests.walls.conftest import event, in_cst_today, reported

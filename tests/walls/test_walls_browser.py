@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlmodel import create_engine
 
-from dashboard.store.stream_stats import mediation_summary, patrol_summary
+from dashboard.store.patrol_mediation_stats import mediation_summary, patrol_summary
 from dashboard.store.wall_queries import day_bounds, month_start
 from dashboard.store.db import load_tree
 from tests.helpers import COMMUNITY, DISTRICT, GRID, GRID2, OTHER_GRID, SIBLING_GRID, STREET, wait_for
@@ -39,7 +39,7 @@ def day(live_server, sqlite_url, wall_policy):
 
 
 def stream_figures(database_url: str, unit: str) -> dict:
-    """Patrol and mediation figures straight from dashboard.store.stream_stats."""
+    """Patrol and mediation figures straight from dashboard.store.patrol_mediation_stats."""
     engine = create_engine(database_url)
     try:
         tree, now = load_tree(engine), datetime.now(timezone.utc)

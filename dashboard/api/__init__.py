@@ -1,0 +1,157 @@
+"""The HTTP API under /api/v1 (CONTRACT "Ingest API" and "Read API"): thin
+handlers that parse, call one action or query, and shape the answer.
+
+This module holds what every resource shares — the blueprint, the error
+answers, the query-argument helpers — and `register(flask)`, which builds the
+blueprint and adds each resource's routes to it:
+
+| module | routes |
+| --- | --- |
+| `events.py` | `POST /events` (ingest), `GET /stream` |
+| `units.py` | `GET /units`, `GET /incidents` |
+| `walls.py` | `GET /walls/<unit>`, `GET /walls/<unit>/access` |
+| `alerts.py` | `GET /alerts`, acknowledge and resolve, one or many |
+| `audit.py` | `GET /audit` |
+| `case.py` | `GET /items/<kind>/<ref>`, `GET /departments` |
+| `trends.py` | `GET /trends`, `GET /trends/<panel>` |
+| `patrols_mediations.py` | `GET /patrols`, `GET /mediations` |
+| `me.py` | `GET /me` |
+| `openapi.py` | `GET /openapi.json` (paths: `openapi_paths.py`, answers: `schemas.py`) |
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from dashboard.auth.access import guard_api_read, home_unit
+from dashboard.services import Services
+
+PREFIX = "/api/v1"
+MAX_SEQ = 2**63 - 1  # a BIGINT: anything above cannot name a stored row
+# Calendar days a query may name: wide enough for any record, narrow enough that
+# a day's bounds in any time zone stay inside what datetime and the databases hold.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def register(flask: Flask) -> None:
+    """Add the API to `flask`: a blueprint of its own per app, every resource's routes on it."""
+    from dashboard.api import alerts, audit, case, events, me, openapi, patrols_mediations, trends, units, walls
+
+    api = Blueprint("api", __name__, url_prefix=PREFIX)
+    api.before_request(guard_api_read)  # every read in scope of its credential (dashboard.auth.access)
+    for resource in (events, units, walls, alerts, audit, case, trends, patrols_mediations, me, openapi):
+        resource.add_routes(api)
+    api.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])(unknown_endpoint)
+    api.register_error_handler(BadQuery, _bad_query)
+    api.register_error_handler(HTTPException, _http_error)
+    flask.register_blueprint(api)
+
+
+def services() -> Services:
+    return current_app.extensions["dashboard"]
+
+
+# ---------------------------------------------------------------- errors
+
+
+def error(status: int, message: str, details: list[dict] | None = None) -> tuple[Response, int]:
+    body: dict[str, Any] = {"error": message}
+    if details is not None:
+        body["details"] = details
+    return jsonify(body), status
+
+
+class BadQuery(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def _bad_query(exc: BadQuery):
+    return error(422, f"bad query parameter {exc.field!r}: {exc.message}",
+                 [{"index": 0, "field": exc.field, "message": exc.message}])
+
+
+def unknown_endpoint(rest: str):
+    """Without this, Dash's catch-all page route would answer unknown API paths with HTML."""
+    path = f"{PREFIX}/{rest}"
+    allowed = sorted({m for rule in current_app.url_map.iter_rules() if rule.rule == path
+                      for m in (rule.methods or ()) if m not in ("HEAD", "OPTIONS")})
+    if allowed:
+        response, status = error(405, f"{request.method} not allowed on {path}; use {', '.join(allowed)}")
+        response.headers["Allow"] = ", ".join(allowed)
+        return response, status
+    return error(404, f"no such endpoint: {path} (see /api/v1/openapi.json)")
+
+
+def _http_error(exc: HTTPException):
+    if exc.code == 413:
+        limit = services().settings.max_body_bytes
+        return error(413, f"body too large: at most {limit} bytes (send at most 1000 events per request)")
+    return error(exc.code or 500, exc.description or exc.name)
+
+
+# ---------------------------------------------------------------- request body and arguments
+
+
+class UnreadableBody(ValueError):
+    """The request body is not JSON this API can read (answered 400)."""
+
+
+def read_json_body(default: Any = None) -> Any:
+    """The request's JSON body (`default` when empty); UnreadableBody when it is not JSON,
+    or nested deeper than any request of this API needs (the parser would recurse)."""
+    raw = request.get_data(cache=False)
+    if not raw:
+        if default is not None:
+            return default
+        raise UnreadableBody("body is empty: send a JSON document")
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise UnreadableBody("body is not readable JSON: nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UnreadableBody(f"body is not readable JSON: {exc}") from None
+
+
+def unit_arg(svc: Services, required: bool = False) -> str:
+    """The `unit` query argument (the credential's own unit, or the root, when absent)."""
+    unit = request.args.get("unit")
+    if unit is None:
+        if required:
+            raise BadQuery("unit", "required: a unit code (see GET /api/v1/units)")
+        return home_unit() or svc.tree.roots()[0]
+    if unit not in svc.tree:
+        raise BadQuery("unit", f"unknown unit {unit!r}")
+    return unit
+
+
+def day_arg(name: str) -> date | None:
+    """The query parameter `name` as a calendar day YYYY-MM-DD, None when absent."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise BadQuery(name, "a calendar day YYYY-MM-DD") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise BadQuery(name, f"a day from {FIRST_DAY} to {LAST_DAY}")
+    return day
+
+
+def int_arg(name: str, default: int, *, lo: int = 0, hi: int = MAX_SEQ) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw) if len(raw) <= 20 else None
+    except ValueError:
+        value = None
+    if value is None or not lo <= value <= hi:
+        raise BadQuery(name, f"a whole number from {lo} to {hi}")
+    return value

@@ -1,0 +1,24 @@
+"""`GET /api/v1/me`: who the caller is (HTTP Basic, or the session), with
+their unit's names and level. It checks its caller itself, so the blueprint's
+read guard lets it through (dashboard.auth.access)."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from dashboard.api import error, services
+from dashboard.auth.basic import api_auth_error, api_user
+
+
+def add_routes(api: Blueprint) -> None:
+    api.get("/me")(me)
+
+
+def me():
+    user = api_user()
+    if user is None:
+        return error(401, api_auth_error())
+    body = user.to_json()
+    node = services().tree.get(user.unit)
+    if node is not None:
+        body.update(unit_name=node.name, unit_name_en=node.name_en, unit_level=node.level)
+    return jsonify(body)
