@@ -14,7 +14,8 @@ from flask import current_app
 from dashboard.api import BadQuery
 from dashboard.auth import session_user
 from dashboard.domain.events import INCIDENT_CATEGORIES
-from dashboard.domain.trends import CST, Window, today, window_for
+from dashboard.domain.times import CST
+from dashboard.domain.trends import Window, today, window_for
 from dashboard.i18n import Translator
 from dashboard.store.scorecard import overdue_cases
 from dashboard.store.trends import PANELS, TrendQuery, answer, label_rows

@@ -4,14 +4,13 @@ dashboard.store.case_file, fresh on every load; every time in district time (+08
 Query: `lang`."""
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import quote
 
 from dash import html
 from flask import current_app
 
 from dashboard.auth import can_act_on, login_required_page, request_lang, session_user
-from dashboard.domain.trends import CST
+from dashboard.domain.times import CST, parse_iso
 from dashboard.i18n import Translator
 from dashboard.store.case_file import KINDS, case_file, with_names
 
@@ -22,7 +21,7 @@ def when(iso: str | None, *, seconds: bool = False) -> str:
     """An ISO time as district time: 2026-03-02 09:05 (the district's clock, whatever the browser's)."""
     if not iso:
         return "–"
-    at = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(CST)
+    at = parse_iso(iso).astimezone(CST)
     return at.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 

@@ -12,7 +12,7 @@ from flask_wtf.csrf import generate_csrf
 
 from dashboard.auth import login_required_page, request_lang, session_user
 from dashboard.i18n import Translator
-from dashboard.store.wall_queries import CST
+from dashboard.domain.times import CST
 from layouts import ids
 from layouts.wall import UI_TEXT, _labels, _subtree
 

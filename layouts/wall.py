@@ -21,7 +21,8 @@ from dashboard.domain.unit_tree import UnitTree
 from dashboard.drill import is_drill
 from dashboard.i18n import COOKIE, Translator, pick_lang
 from dashboard.access import AccessRefused, check_unit, credential_of
-from dashboard.store.wall_queries import CST, grids_by_child
+from dashboard.domain.times import CST
+from dashboard.store.wall_queries import grids_by_child
 from layouts import ids, wall_panels
 
 STATUSES = sorted({*INCIDENT_STATUSES, *PATROL_STATUSES, *MEDIATION_STATUSES})
