@@ -14,7 +14,7 @@ from dashboard.auth import login_required_page, request_lang, session_user
 from dashboard.i18n import Translator
 from dashboard.domain.times import CST
 from layouts import ids
-from layouts.wall import UI_TEXT, _labels, _subtree
+from layouts.wall import UI_TEXT, _labels
 
 GROUPINGS = ("level", "stage", "category", "unit")
 CONSOLE_TEXT = ["Alert console", "Acknowledge", "Resolve", "Note", "Pending", "All active", "Log out",
@@ -37,7 +37,7 @@ def layout(lang: str | None = None, **_query) -> html.Div:
     name = (lambda c: tree.nodes[c].name) if _.lang == "zh" else (lambda c: tree.nodes[c].name_en)
     labels = _labels(_)
     labels["ui"].update(_.many(CONSOLE_TEXT + UI_TEXT))
-    subtree = _subtree(tree, user.unit)
+    subtree = tree.subtree(user.unit)
     config = {"unit": user.unit, "level": node.level, "lang": _.lang, "csrf": generate_csrf(), "user": user.name,
               "labels": labels, "units": {c: name(c) for c in subtree},
               "parents": {c: tree.nodes[c].parent for c in subtree if c != user.unit},

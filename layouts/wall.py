@@ -99,7 +99,7 @@ def layout(unit_code: str | None = None, lang: str | None = None, screen: str | 
     except AccessRefused as exc:
         return html.Div(_(exc.reason), className="wall-missing", id=ids.WALL_REFUSED)
     drill = is_drill(svc.engine, svc.settings)
-    subtree = _subtree(tree, node.code)
+    subtree = tree.subtree(node.code)
     name = (lambda c: tree.nodes[c].name) if _.lang == "zh" else (lambda c: tree.nodes[c].name_en)
     children = list(tree.children.get(node.code, []))
     config = {
@@ -138,12 +138,3 @@ def _header(_: Translator, level: str, name: str, drill: bool) -> html.Header:
             html.Button(_("sound on"), id=ids.WALL_MUTE, className="wall-mute", n_clicks=0),
         ]),
     ])
-
-
-def _subtree(tree: UnitTree, code: str) -> list[str]:
-    out, stack = [], [code]
-    while stack:
-        c = stack.pop()
-        out.append(c)
-        stack.extend(tree.children.get(c, []))
-    return out

@@ -82,7 +82,7 @@ def patrol_summary(engine: Engine, *, tree: UnitTree, unit: str, day_start: date
         reached = _reached_units(session, tree, unit, day_start, day_end)
         incidents = _existing_incidents(session, [a.get("incident_ref") for _, _, state in active
                                                   for a in (state.get("details") or {}).get("anomalies") or ()])
-    grids = set(_grids_below(tree, unit))
+    grids = set(tree.grids(unit))
     covered = reached & grids
     by_child = {c: {"grids": len(g), "covered": len(g & covered), "active": 0, "overdue_checkpoints": 0}
                 for c, g in children.items()}
@@ -278,18 +278,9 @@ def _scope(model, tree: UnitTree, unit: str):
     return getattr(model, tree.nodes[unit].level)
 
 
-def _grids_below(tree: UnitTree, code: str) -> Iterable[str]:
-    stack = [code]
-    while stack:
-        c = stack.pop()
-        if tree.nodes[c].level == "grid":
-            yield c
-        stack.extend(tree.children.get(c, []))
-
-
 def _child_grids(tree: UnitTree, unit: str) -> dict[str, set[str]]:
     """Each direct child of `unit` (in display order) with the grids of its subtree."""
-    return {c: set(_grids_below(tree, c)) for c in tree.children.get(unit, [])}
+    return {c: set(tree.grids(c)) for c in tree.children.get(unit, [])}
 
 
 def _child_of(tree: UnitTree, unit: str, code: str | None) -> str | None:

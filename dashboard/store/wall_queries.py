@@ -73,16 +73,7 @@ def child_finder(tree: UnitTree, unit: str) -> Callable[[str], str]:
 def grids_by_child(tree: UnitTree, unit: str) -> dict[str, list[str]]:
     """The grids under each child of `unit` (a town without grids has none):
     patrol coverage is the share of them reached today."""
-    out: dict[str, list[str]] = {}
-    for child in tree.children.get(unit) or [unit]:
-        stack, grids = [child], []
-        while stack:
-            code = stack.pop()
-            if tree.nodes[code].level == "grid":
-                grids.append(code)
-            stack.extend(tree.children.get(code, []))
-        out[child] = sorted(grids)
-    return out
+    return {child: sorted(tree.grids(child)) for child in tree.children.get(unit) or [unit]}
 
 
 def _empty_ontime() -> dict[str, list[int]]:
