@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
-from dashboard.actions.alerts import apply_step, clock_of, new_alert, raise_alerts
+from dashboard.actions.alerts import apply_step, new_alert, raise_alerts
+from dashboard.domain.alert_rules import clock_of, reason_for
 from dashboard.domain.clocks import alert_key, cycle_of, next_due, overdue
 from dashboard.domain.escalation import step
 from dashboard.domain.lifecycle import ItemState
@@ -21,8 +22,6 @@ from dashboard.store.models import Alert, Item
 from dashboard.store.seq import SeqBlock
 
 PAGE = 500
-REASONS = {"acknowledge": "acknowledge deadline missed", "arrive": "on-scene deadline missed",
-           "resolve": "resolve deadline missed"}
 
 
 @dataclass
@@ -30,14 +29,6 @@ class SweepResult:
     raised: int = 0
     escalated: int = 0
     messages: int = 0
-
-
-def reason_for(kind: str, stage: str) -> str:
-    if stage.startswith("checkpoint:"):
-        return f"checkpoint {stage.split(':', 1)[1]} missed"
-    if kind == "mediation":
-        return "mediation deadline missed"
-    return REASONS.get(stage, f"{stage} deadline missed")
 
 
 def has_work(session: Session, now: datetime) -> bool:

@@ -30,10 +30,10 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from dashboard.actions.alerts import holder_unit, new_alert
+from dashboard.actions.alerts import new_alert
 from dashboard.actions.rollups import Replayer
-from dashboard.actions.sweep import reason_for
 from dashboard.demo.duty import ack_delay, ack_note, alert_key, officer, surge_resolve_delay, SURGE_NOTE
+from dashboard.domain.alert_rules import holder_unit, reason_for
 from dashboard.domain.clocks import alert_key as stage_key, cycle_of, next_due
 from dashboard.domain.escalation import UP
 from dashboard.domain.events import EventIn, Location
