@@ -17,7 +17,7 @@ from dashboard.actions.ingest import IngestRejected, do_ingest_events
 from dashboard.domain.events import EventIn, Problem, parse_batch
 from dashboard.openapi import openapi_document
 from dashboard.readiness import check_parts
-from dashboard.services import Services
+from dashboard.services import Services, current_services
 from dashboard.store.queries import current_head, items_in, messages_after
 from dashboard.throttle import check_ingest_rate
 
@@ -27,7 +27,7 @@ api.before_request(guard_api_read)  # every read in scope of its credential (das
 
 
 def services() -> Services:
-    return current_app.extensions["dashboard"]
+    return current_services()
 
 
 def error(status: int, message: str, details: list[dict] | None = None) -> tuple[Response, int]:

@@ -20,7 +20,7 @@ from dashboard.realtime.emitter import CHANNEL
 from dashboard.realtime.redis_manager import make_manager
 from dashboard.realtime.live import LiveNamespace
 from dashboard.realtime.publisher import CoalescingAnnouncer, SocketIOSink
-from dashboard.services import Services
+from dashboard.services import EXTENSION, Services
 from dashboard.settings import ROOT, Settings
 from dashboard.store.db import create_schema, load_tree, make_engine
 from dashboard.throttle import init_throttle
@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
     flask.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes,
                         JSON_AS_ASCII=False)
     flask.json.ensure_ascii = False
-    flask.extensions["dashboard"] = services
+    flask.extensions[EXTENSION] = services
     init_auth(flask)
     init_throttle(flask, redis_url=settings.redis_url)
     import dashboard.api_alerts  # noqa: F401  (adds the alert routes to the api blueprint)

@@ -35,6 +35,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from dashboard.domain.unit_tree import UnitTree
 from dashboard.i18n import COOKIE as LANG_COOKIE
 from dashboard.i18n import LANGS, Translator, pick_lang
+from dashboard.services import current_services
 from dashboard.store import users as user_store
 from dashboard.store.audit import record_session_event
 from dashboard.store.users import NAME_MAX, PASSWORD_MAX, User
@@ -88,7 +89,7 @@ class CurrentUser(UserMixin):
 
 
 def _engine():
-    return current_app.extensions["dashboard"].engine
+    return current_services().engine
 
 
 @login_manager.user_loader
@@ -283,7 +284,7 @@ def _render_login(form: LoginForm, _: Translator, next_path: str, error: str | N
     form.password.label.text = _("Password")
     other = "en" if _.lang == "zh" else "zh"
     user = session_user()
-    node = current_app.extensions["dashboard"].tree.get(user.unit) if user is not None else None
+    node = current_services().tree.get(user.unit) if user is not None else None
     unit_label = (node.name if _.lang == "zh" else node.name_en) if node is not None else (user.unit if user else "")
     return render_template(
         "login.html", form=form, _=_, error=error, next_path=next_path, user=user, unit_label=unit_label,
@@ -306,7 +307,7 @@ def _remember_lang(response):
 
 def _audit(action: str, name: str) -> None:
     """One audit row for a login, failed login or logout: who, when, from where."""
-    svc = current_app.extensions["dashboard"]
+    svc = current_services()
     record_session_event(svc.engine, action=action, name=name, address=request.remote_addr, at=svc.clock())
 
 
@@ -374,7 +375,7 @@ def me():
     if user is None:
         return jsonify({"error": api_auth_error()}), 401
     body = user.to_json()
-    tree = current_app.extensions["dashboard"].tree
+    tree = current_services().tree
     node = tree.get(user.unit)
     if node is not None:
         body.update(unit_name=node.name, unit_name_en=node.name_en, unit_level=node.level)

@@ -6,12 +6,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Protocol
 
+from flask import current_app
 from sqlalchemy.engine import Engine
 
 from dashboard.domain.departments import DepartmentSpec, default_departments
 from dashboard.domain.policy import Policy, default_policy
 from dashboard.domain.unit_tree import UnitTree
 from dashboard.settings import Settings
+
+
+EXTENSION = "dashboard"  # where the web app keeps its Services: flask_app.extensions[EXTENSION]
 
 
 class Announcer(Protocol):
@@ -42,3 +46,8 @@ class Services:
     # code -> department (the `department` table; the defaults where nothing loaded it)
     departments: dict[str, DepartmentSpec] = field(
         default_factory=lambda: {d.code: d for d in default_departments()})
+
+
+def current_services() -> Services:
+    """The Services of the web app handling this request or Dash callback."""
+    return current_app.extensions[EXTENSION]

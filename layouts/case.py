@@ -7,11 +7,11 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from dash import html
-from flask import current_app
 
 from dashboard.auth import can_act_on, login_required_page, request_lang, session_user
 from dashboard.domain.times import CST, parse_iso
 from dashboard.i18n import Translator
+from dashboard.services import current_services
 from dashboard.store.case_file import KINDS, case_file, with_names
 
 PRINT_BUTTON = "case-print"   # assets/case.js: window.print()
@@ -51,7 +51,7 @@ def layout(kind: str | None = None, ref: str | None = None, lang: str | None = N
     if gate is not None:
         return gate
     _ = Translator(request_lang(lang))
-    svc = current_app.extensions["dashboard"]
+    svc = current_services()
     case = case_file(svc.engine, kind=kind, ref=ref, policy=svc.policy, now=svc.clock()) if kind in KINDS else None
     if case is None:
         return _page(_, [html.P(_("No such case."), className="case-missing")], kind, ref)
@@ -71,7 +71,7 @@ def _page(_: Translator, body: list, kind: str | None, ref: str | None, case: di
                       html.H1(title or "", className="case-title"),
                       html.Div(ref or "", className="case-ref"),
                       html.Div(f"{_('All times in district time (UTC+8)')} · {_('as of')} "
-                               f"{when(current_app.extensions['dashboard'].clock().isoformat())}",
+                               f"{when(current_services().clock().isoformat())}",
                                className="case-asof")]),
             html.Nav(className="case-actions", children=[
                 html.A(_("Alert console"), href="/alerts", className="case-nav"),

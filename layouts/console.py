@@ -7,12 +7,12 @@ district time whatever the browser's zone. Drawn by assets/console.js."""
 from __future__ import annotations
 
 from dash import dcc, html
-from flask import current_app
 from flask_wtf.csrf import generate_csrf
 
 from dashboard.auth import login_required_page, request_lang, session_user
 from dashboard.i18n import Translator
 from dashboard.domain.times import CST
+from dashboard.services import current_services
 from layouts import ids
 from layouts.wall import UI_TEXT, _labels
 
@@ -32,7 +32,7 @@ def layout(lang: str | None = None, **_query) -> html.Div:
         return gate
     _ = Translator(request_lang(lang))
     user = session_user()
-    tree = current_app.extensions["dashboard"].tree
+    tree = current_services().tree
     node = tree.nodes[user.unit]
     name = (lambda c: tree.nodes[c].name) if _.lang == "zh" else (lambda c: tree.nodes[c].name_en)
     labels = _labels(_)

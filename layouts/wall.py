@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from dash import dcc, html
-from flask import current_app, request
+from flask import request
 
 from dashboard.auth import session_user
 from dashboard.domain.events import INCIDENT_CATEGORIES, MEDIATION_CHANNELS, TRANSFER_TARGETS, TYPES
@@ -22,6 +22,7 @@ from dashboard.drill import is_drill
 from dashboard.i18n import COOKIE, Translator, pick_lang
 from dashboard.access import AccessRefused, check_unit, credential_of
 from dashboard.domain.times import CST
+from dashboard.services import current_services
 from dashboard.store.wall_queries import grids_by_child
 from layouts import ids, wall_panels
 
@@ -89,7 +90,7 @@ def _reload_at(raw: str | None) -> str | None:
 def layout(unit_code: str | None = None, lang: str | None = None, screen: str | None = None,
            stale: str | None = None, reload: str | None = None, **_query) -> html.Div:
     _ = Translator(pick_lang(lang, request.cookies.get(COOKIE)))
-    svc = current_app.extensions["dashboard"]
+    svc = current_services()
     tree = svc.tree
     node = tree.get(unit_code or "")
     if node is None:
