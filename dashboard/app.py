@@ -16,10 +16,10 @@ from dashboard.auth import init_auth
 from dashboard.http_metrics import init_http_metrics, watch_store
 from dashboard.domain.policy import Policy, default_policy, load_policy
 from dashboard.headers import init_headers
-from dashboard.realtime.emitter import CHANNEL
+from dashboard.realtime.queue_announcer import CHANNEL
 from dashboard.realtime.redis_manager import make_manager
 from dashboard.realtime.live import LiveNamespace
-from dashboard.realtime.publisher import CoalescingAnnouncer, SocketIOSink
+from dashboard.realtime.announcer import CoalescingAnnouncer, SocketIOSink
 from dashboard.services import EXTENSION, Services
 from dashboard.settings import ROOT, Settings
 from dashboard.store.db import create_schema, load_tree, make_engine

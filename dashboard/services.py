@@ -19,7 +19,7 @@ EXTENSION = "dashboard"  # where the web app keeps its Services: flask_app.exten
 
 
 class Announcer(Protocol):
-    """Delivers committed messages to live clients (see dashboard.realtime)."""
+    """Delivers committed messages to live clients (dashboard.realtime.announcer)."""
 
     def announce(self, messages: list[dict]) -> None: ...
 

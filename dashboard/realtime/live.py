@@ -75,7 +75,7 @@ from dashboard.access import (BAD_SCREEN, NEEDS_CREDENTIAL, AccessRefused, Crede
                               request_user, revoked_among, walls_open)
 from dashboard.domain.times import format_iso
 from dashboard.realtime.holding import above
-from dashboard.realtime.publisher import NAMESPACE, batch_room, unit_room
+from dashboard.realtime.announcer import NAMESPACE, batch_room, unit_room
 from dashboard.services import Services
 from dashboard.store.queries import current_head, messages_after
 
