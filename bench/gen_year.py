@@ -48,7 +48,8 @@ from dashboard.domain.events import EventIn  # noqa: E402
 from dashboard.domain.hierarchy import default_units  # noqa: E402
 from dashboard.domain.lifecycle import ItemState  # noqa: E402
 from dashboard.domain.policy import Policy, default_policy, parse_duration  # noqa: E402
-from dashboard.domain.trends import CST, day_start, department_of, merge, parse_time  # noqa: E402
+from dashboard.domain.times import CST, day_start, parse_iso_utc  # noqa: E402
+from dashboard.domain.trends import department_of, merge  # noqa: E402
 from dashboard.domain.unit_tree import UnitTree  # noqa: E402
 from dashboard.store import rollups  # noqa: E402
 from dashboard.store.db import create_schema, load_tree, make_engine, seed_units  # noqa: E402
@@ -204,8 +205,8 @@ class Generator:
         budget = after.get("budget") or {}
         escalate = parse_duration(budget.get("escalate_after") or "10m")
         for stage, deadline in after["deadlines"].items():
-            due, met = parse_time(deadline["due"]), deadline.get("met")
-            met_at = parse_time(met) if met else None
+            due, met = parse_iso_utc(deadline["due"]), deadline.get("met")
+            met_at = parse_iso_utc(met) if met else None
             if due >= end or (met_at is not None and met_at <= due):
                 continue
             cycle = cycle_of(state)

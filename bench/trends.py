@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select  # noqa: E402
 
 from dashboard.domain.policy import default_policy  # noqa: E402
-from dashboard.domain.trends import Window, local_day  # noqa: E402
+from dashboard.domain.times import local_day  # noqa: E402
+from dashboard.domain.trends import Window  # noqa: E402
 from dashboard.store.db import load_tree, make_engine  # noqa: E402
 from dashboard.store.models import Event  # noqa: E402
 from dashboard.store.rollups import TABLES  # noqa: E402

@@ -9,13 +9,14 @@ from urllib.parse import urlencode
 
 from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
 from dash.exceptions import PreventUpdate
-from flask import current_app
 
 from dashboard.api import BadQuery
 from dashboard.auth.sessions import session_user
 from dashboard.domain.events import INCIDENT_CATEGORIES
-from dashboard.domain.trends import CST, Window, today, window_for
+from dashboard.domain.times import CST
+from dashboard.domain.trends import Window, today, window_for
 from dashboard.i18n import Translator
+from dashboard.services import current_services
 from dashboard.store.scorecard import overdue_cases
 from dashboard.store.trends import PANELS, TrendQuery, answer, label_rows
 from layouts import trends as page
@@ -29,13 +30,9 @@ clientside_callback(
 )
 
 
-def _services():
-    return current_app.extensions["dashboard"]
-
-
 def _window(range_name: str, start: str | None, end: str | None) -> Window:
     """The window the controls name; BadQuery (answered 422) for values no control sends."""
-    now = today(_services().clock())
+    now = today(current_services().clock())
     try:
         if range_name == "custom" and start and end:
             return window_for("custom", now, date.fromisoformat(start[:10]), date.fromisoformat(end[:10]))
@@ -88,7 +85,7 @@ def render(unit, range_name, start, end, categories, priorities, _live, config):
     user = session_user()
     if user is None:
         raise PreventUpdate
-    svc = _services()
+    svc = current_services()
     window = _window(range_name, start, end)
     if ctx.triggered_id == page.LIVE and window.end < today(svc.clock()):
         raise PreventUpdate  # a pushed message changes nothing in a range that ended before today
@@ -141,7 +138,7 @@ def drill(ontime_click, map_click, _crumbs, picked, current, map_figure):
     else:
         target = _clicked_unit(ontime_click) if trigger == page.graph_id("ontime") else _clicked_unit(map_click, map_figure)
     user = session_user()
-    svc = _services()
+    svc = current_services()
     if user is None or target == current or not page.allowed_unit(svc.tree, user.unit, target):
         raise PreventUpdate
     return target, None

@@ -16,11 +16,11 @@ from dashboard.api import BadQuery
 from dashboard.auth import init_auth
 from dashboard.auth.throttle import init_throttle
 from dashboard.domain.policy import Policy, default_policy, load_policy
-from dashboard.realtime.emitter import CHANNEL
+from dashboard.realtime.announcer import CoalescingAnnouncer, SocketIOSink
 from dashboard.realtime.live import PING_INTERVAL_S, PING_TIMEOUT_S, LiveNamespace
-from dashboard.realtime.publisher import CoalescingAnnouncer, SocketIOSink
+from dashboard.realtime.queue_announcer import CHANNEL
 from dashboard.realtime.redis_manager import make_manager
-from dashboard.services import Services
+from dashboard.services import EXTENSION, Services
 from dashboard.settings import ROOT, Settings
 from dashboard.store.db import create_schema, load_tree, make_engine
 from dashboard.store.departments import load_departments
@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
     flask.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes,
                         JSON_AS_ASCII=False)
     flask.json.ensure_ascii = False
-    flask.extensions["dashboard"] = services
+    flask.extensions[EXTENSION] = services
     init_auth(flask)
     init_throttle(flask, redis_url=settings.redis_url)
     api.register(flask)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Protocol
 
+from flask import current_app
 from sqlalchemy.engine import Engine
 
 from dashboard.domain.departments import DepartmentSpec, default_departments
@@ -14,8 +15,11 @@ from dashboard.domain.unit_tree import UnitTree
 from dashboard.settings import Settings
 
 
+EXTENSION = "dashboard"  # where the web app keeps its Services: flask_app.extensions[EXTENSION]
+
+
 class Announcer(Protocol):
-    """Delivers committed messages to live clients (see dashboard.realtime)."""
+    """Delivers committed messages to live clients (dashboard.realtime.announcer)."""
 
     def announce(self, messages: list[dict]) -> None: ...
 
@@ -42,3 +46,8 @@ class Services:
     # code -> department (the `department` table; the defaults where nothing loaded it)
     departments: dict[str, DepartmentSpec] = field(
         default_factory=lambda: {d.code: d for d in default_departments()})
+
+
+def current_services() -> Services:
+    """The Services of the web app handling this request or Dash callback."""
+    return current_app.extensions[EXTENSION]

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from dashboard.domain.times import parse_iso
 from feeds.client import MAX_BATCH
 
 
@@ -77,7 +78,7 @@ def replay(path: str | Path, client: Sender, *, speed: float = 1.0,
 def _occurred_at(event: dict[str, Any], path: str | Path, number: int) -> datetime:
     raw = event.get("occurred_at")
     try:
-        when = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+        when = parse_iso(str(raw))
     except ValueError:
         when = None
     if when is None or when.tzinfo is None:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from dashboard.domain.departments import usual_department
+from dashboard.domain.times import CST
 from feeds import sim_words as w
 from feeds.sim_world import UnitLike, World
 
-CST = timezone(timedelta(hours=8))
 Step = tuple[datetime, dict[str, Any]]
 
 SURGE_CHANCE = 0.005      # per new incident: a cluster of 3-5 in one grid instead (1-2 a day)

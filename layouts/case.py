@@ -4,17 +4,16 @@ dashboard.store.case_file, fresh on every load; every time in district time (+08
 Query: `lang`."""
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import quote
 
 from dash import html
-from flask import current_app
 
 from dashboard.auth.access import can_act_on
 from dashboard.auth.sessions import session_user
 from dashboard.auth.views import login_required_page, request_lang
-from dashboard.domain.trends import CST
+from dashboard.domain.times import CST, parse_iso
 from dashboard.i18n import Translator
+from dashboard.services import current_services
 from dashboard.store.case_file import KINDS, case_file, with_names
 
 PRINT_BUTTON = "case-print"   # assets/case.js: window.print()
@@ -24,7 +23,7 @@ def when(iso: str | None, *, seconds: bool = False) -> str:
     """An ISO time as district time: 2026-03-02 09:05 (the district's clock, whatever the browser's)."""
     if not iso:
         return "–"
-    at = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(CST)
+    at = parse_iso(iso).astimezone(CST)
     return at.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
@@ -54,7 +53,7 @@ def layout(kind: str | None = None, ref: str | None = None, lang: str | None = N
     if gate is not None:
         return gate
     _ = Translator(request_lang(lang))
-    svc = current_app.extensions["dashboard"]
+    svc = current_services()
     case = case_file(svc.engine, kind=kind, ref=ref, policy=svc.policy, now=svc.clock()) if kind in KINDS else None
     if case is None:
         return _page(_, [html.P(_("No such case."), className="case-missing")], kind, ref)
@@ -74,7 +73,7 @@ def _page(_: Translator, body: list, kind: str | None, ref: str | None, case: di
                       html.H1(title or "", className="case-title"),
                       html.Div(ref or "", className="case-ref"),
                       html.Div(f"{_('All times in district time (UTC+8)')} · {_('as of')} "
-                               f"{when(current_app.extensions['dashboard'].clock().isoformat())}",
+                               f"{when(current_services().clock().isoformat())}",
                                className="case-asof")]),
             html.Nav(className="case-actions", children=[
                 html.A(_("Alert console"), href="/alerts", className="case-nav"),

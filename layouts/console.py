@@ -7,15 +7,15 @@ district time whatever the browser's zone. Drawn by assets/console.js."""
 from __future__ import annotations
 
 from dash import dcc, html
-from flask import current_app
 from flask_wtf.csrf import generate_csrf
 
 from dashboard.auth.sessions import session_user
 from dashboard.auth.views import login_required_page, request_lang
 from dashboard.i18n import Translator
-from dashboard.store.wall_queries import CST
+from dashboard.domain.times import CST
+from dashboard.services import current_services
 from layouts import ids
-from layouts.wall import UI_TEXT, _labels, _subtree
+from layouts.wall import UI_TEXT, _labels
 
 GROUPINGS = ("level", "stage", "category", "unit")
 CONSOLE_TEXT = ["Alert console", "Acknowledge", "Resolve", "Note", "Pending", "All active", "Log out",
@@ -33,12 +33,12 @@ def layout(lang: str | None = None, **_query) -> html.Div:
         return gate
     _ = Translator(request_lang(lang))
     user = session_user()
-    tree = current_app.extensions["dashboard"].tree
+    tree = current_services().tree
     node = tree.nodes[user.unit]
     name = (lambda c: tree.nodes[c].name) if _.lang == "zh" else (lambda c: tree.nodes[c].name_en)
     labels = _labels(_)
     labels["ui"].update(_.many(CONSOLE_TEXT + UI_TEXT))
-    subtree = _subtree(tree, user.unit)
+    subtree = tree.subtree(user.unit)
     config = {"unit": user.unit, "level": node.level, "lang": _.lang, "csrf": generate_csrf(), "user": user.name,
               "labels": labels, "units": {c: name(c) for c in subtree},
               "parents": {c: tree.nodes[c].parent for c in subtree if c != user.unit},

@@ -1,15 +1,16 @@
 """`/`: an index of the walls, by level (for setting up screens)."""
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from dash import html
 
 from dashboard.i18n import COOKIE, Translator, pick_lang
+from dashboard.services import current_services
 
 
 def layout(lang: str | None = None, **_query) -> html.Div:
     _ = Translator(pick_lang(lang, request.cookies.get(COOKIE)))
-    tree = current_app.extensions["dashboard"].tree
+    tree = current_services().tree
     root = tree.roots()[0]
     name = (lambda n: n.name) if _.lang == "zh" else (lambda n: n.name_en)
 

@@ -14,7 +14,6 @@ import json
 from functools import lru_cache
 
 from dash import dcc, html
-from flask import current_app
 from flask_wtf.csrf import generate_csrf
 
 from dashboard.auth.sessions import session_user
@@ -22,6 +21,7 @@ from dashboard.auth.views import login_required_page, request_lang
 from dashboard.domain.events import INCIDENT_CATEGORIES, MEDIATION_CHANNELS
 from dashboard.domain.trends import RANGES, Window, today, window_for
 from dashboard.i18n import Translator
+from dashboard.services import current_services
 from dashboard.settings import ROOT
 from dashboard.store.trends import PANELS
 from layouts.trends_figures import graph_config
@@ -139,7 +139,7 @@ def layout(lang: str | None = None, **query) -> html.Div:
         return gate
     _ = Translator(request_lang(lang))
     user = session_user()
-    svc = current_app.extensions["dashboard"]
+    svc = current_services()
     tree = svc.tree
     unit = query.get("unit") if allowed_unit(tree, user.unit, query.get("unit")) else user.unit
     range_name, window = initial_window(query, svc.clock())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from dash import dcc, html
-from flask import current_app, request
+from flask import request
 
 from dashboard.auth.sessions import session_user
 from dashboard.domain.events import INCIDENT_CATEGORIES, MEDIATION_CHANNELS, TRANSFER_TARGETS, TYPES
@@ -21,8 +21,10 @@ from dashboard.domain.unit_tree import UnitTree
 from dashboard.drill import is_drill
 from dashboard.i18n import COOKIE, Translator, pick_lang
 from dashboard.auth.access import AccessRefused, check_unit, credential_of
+from dashboard.domain.times import CST
 from dashboard.realtime.live import PING_INTERVAL_S
-from dashboard.store.wall_queries import CST, grids_by_child
+from dashboard.services import current_services
+from dashboard.store.wall_queries import grids_by_child
 from layouts import ids, wall_panels
 
 STATUSES = sorted({*INCIDENT_STATUSES, *PATROL_STATUSES, *MEDIATION_STATUSES})
@@ -89,7 +91,7 @@ def _reload_at(raw: str | None) -> str | None:
 def layout(unit_code: str | None = None, lang: str | None = None, screen: str | None = None,
            stale: str | None = None, reload: str | None = None, **_query) -> html.Div:
     _ = Translator(pick_lang(lang, request.cookies.get(COOKIE)))
-    svc = current_app.extensions["dashboard"]
+    svc = current_services()
     tree = svc.tree
     node = tree.get(unit_code or "")
     if node is None:
@@ -99,7 +101,7 @@ def layout(unit_code: str | None = None, lang: str | None = None, screen: str | 
     except AccessRefused as exc:
         return html.Div(_(exc.reason), className="wall-missing", id=ids.WALL_REFUSED)
     drill = is_drill(svc.engine, svc.settings)
-    subtree = _subtree(tree, node.code)
+    subtree = tree.subtree(node.code)
     name = (lambda c: tree.nodes[c].name) if _.lang == "zh" else (lambda c: tree.nodes[c].name_en)
     children = list(tree.children.get(node.code, []))
     config = {
@@ -139,12 +141,3 @@ def _header(_: Translator, level: str, name: str, drill: bool) -> html.Header:
             html.Button(_("sound on"), id=ids.WALL_MUTE, className="wall-mute", n_clicks=0),
         ]),
     ])
-
-
-def _subtree(tree: UnitTree, code: str) -> list[str]:
-    out, stack = [], [code]
-    while stack:
-        c = stack.pop()
-        out.append(c)
-        stack.extend(tree.children.get(c, []))
-    return out

@@ -41,3 +41,29 @@ def test_domain_is_pure():
             offenders += [f"{path.name}: {n}" for n in names
                           if any(n == f or n.startswith(f + ".") for f in forbidden)]
     assert offenders == []
+
+
+# Private names other modules still import, left to their owners; new ones fail the test.
+KNOWN_PRIVATE_IMPORTS = {
+    "dashboard/api_alerts.py: dashboard.api._unit_arg",
+    "dashboard/api_streams.py: dashboard.api._unit_arg",
+    "dashboard/store/scorecard_raw.py: dashboard.store.trends_raw._bounds",
+    "dashboard/store/scorecard_raw.py: dashboard.store.trends_raw._scope",
+    "dashboard/store/scorecard_raw.py: dashboard.store.trends_raw._utc",
+    "dashboard/store/trends_raw.py: dashboard.store.trends._order",
+    "dashboard/store/trends_raw.py: dashboard.store.trends._with_own",
+    "layouts/console.py: layouts.wall._labels",
+}
+
+
+def test_no_module_imports_another_modules_private_name():
+    """A leading underscore means "only this module uses it": another module that
+    needs the name needs it made public (or moved where both can reach it)."""
+    found = set()
+    for path in _python_files():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
+                    and node.module.split(".")[0] in PACKAGES:
+                found |= {f"{path.relative_to(ROOT).as_posix()}: {node.module}.{a.name}" for a in node.names
+                          if a.name.startswith("_") and not a.name.startswith("__")}
+    assert sorted(found - KNOWN_PRIVATE_IMPORTS) == []

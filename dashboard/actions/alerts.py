@@ -9,7 +9,7 @@ already holds the seq lock (see dashboard.store.seq.SeqBlock).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from types import SimpleNamespace
 
@@ -17,9 +17,9 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from dashboard.actions.rollups import record_alert_change, record_alerts_raised
-from dashboard.domain.escalation import ACTIVE, AlertClock, Step, holder_level, next_check_at
+from dashboard.domain.alert_rules import acknowledged_clock, clock_of, escalated_clock, holder_unit
+from dashboard.domain.escalation import ACTIVE, Step, holder_level, next_check_at
 from dashboard.domain.policy import parse_duration
-from dashboard.domain.unit_tree import UnitTree
 from dashboard.services import Services
 from dashboard.store.models import Alert, AlertLog, Message
 from dashboard.store.seq import SeqBlock
@@ -46,21 +46,6 @@ class Actor:
 
 
 SYSTEM = Actor("system", "")
-
-
-def holder_unit(tree: UnitTree, unit: str, level: str) -> str:
-    """The centre at `level` above `unit` (or the nearest one above it)."""
-    lineage = tree.lineage(unit)
-    for code in lineage:
-        if tree.nodes[code].level == level:
-            return code
-    return lineage[-1]
-
-
-def clock_of(alert: Alert) -> AlertClock:
-    return AlertClock(state=alert.state, level=alert.level, level_since=alert.level_since, acked_at=alert.acked_at,
-                      escalate_after=timedelta(seconds=alert.escalate_after_s),
-                      ack_timeout=timedelta(seconds=alert.ack_timeout_s))
 
 
 def record_change(session: Session, svc: Services, seqs: SeqBlock, alert: Alert, *, action: str,
@@ -92,10 +77,7 @@ def new_alert(svc: Services, *, subject: str, stage: str, cycle: int, item: dict
                ack_timeout_s=int(parse_duration(budget["ack_timeout"]).total_seconds()),
                acked_at=None, acked_by=None, ack_note=None, resolved_at=None, resolved_by=None, resolve_note=None,
                **svc.tree.scope(unit))
-    clock = AlertClock(state="raised", level=level, level_since=now, acked_at=None,
-                       escalate_after=timedelta(seconds=row["escalate_after_s"]),
-                       ack_timeout=timedelta(seconds=row["ack_timeout_s"]))
-    row["next_check_at"] = next_check_at(clock)
+    row["next_check_at"] = next_check_at(clock_of(SimpleNamespace(**row)))
     return row
 
 
@@ -152,11 +134,8 @@ def apply_step(session: Session, svc: Services, seqs: SeqBlock, alert: Alert, mo
     """Escalate or re-arm: the alert moves to `move.to_level` and is active there."""
     from_level = alert.level
     values = {"level": move.to_level, "holder": holder_unit(svc.tree, alert.unit, move.to_level),
-              "state": "escalated", "level_since": now}
-    clock = AlertClock(state="escalated", level=move.to_level, level_since=now, acked_at=None,
-                       escalate_after=timedelta(seconds=alert.escalate_after_s),
-                       ack_timeout=timedelta(seconds=alert.ack_timeout_s))
-    values["next_check_at"] = next_check_at(clock)
+              "state": "escalated", "level_since": now,
+              "next_check_at": next_check_at(escalated_clock(alert, move.to_level, now))}
     if not _compare_and_set(session, alert, **values):
         return False
     record_change(session, svc, seqs, alert, action=move.action, from_level=from_level, actor=SYSTEM,
@@ -209,11 +188,8 @@ def do_acknowledge_alert(svc: Services, alert_id: int, actor: Actor, note: str |
     def change(session: Session, seqs: SeqBlock, alert: Alert, now: datetime, out: list[dict]) -> None:
         if alert.state not in ACTIVE:
             raise AlertConflict(f"alert {alert.id} is already {alert.state}")
-        clock = AlertClock(state="acknowledged", level=alert.level, level_since=alert.level_since, acked_at=now,
-                           escalate_after=timedelta(seconds=alert.escalate_after_s),
-                           ack_timeout=timedelta(seconds=alert.ack_timeout_s))
         if not _compare_and_set(session, alert, state="acknowledged", acked_at=now, acked_by=actor.name,
-                                ack_note=note, next_check_at=next_check_at(clock)):
+                                ack_note=note, next_check_at=next_check_at(acknowledged_clock(alert, now))):
             raise AlertConflict(f"alert {alert.id} changed meanwhile; reload")
         record_change(session, svc, seqs, alert, action="acknowledged", from_level=alert.level, actor=actor,
                       note=note, now=now, out=out)

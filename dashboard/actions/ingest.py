@@ -18,7 +18,7 @@ from dashboard import metrics
 from dashboard.actions.alerts import resolve_for_item
 from dashboard.actions.patrols import anomaly_report
 from dashboard.actions.rollups import record_item_change
-from dashboard.actions.surge import check_surges
+from dashboard.actions.surge import raise_surge_alerts
 from dashboard.domain.clocks import compute_deadlines, cycle_of, freeze_budget, newly_met, next_due
 from dashboard.domain.departments import check_department
 from dashboard.domain.events import EventIn, Problem
@@ -222,7 +222,7 @@ def _store_batch(session: Session, svc: Services, events: list[EventIn], seqs: S
     for a in applied:
         _settle_alerts(session, svc, seqs, a.before, a.item, now, result.messages)
         record_item_change(session, svc, a.event, a.before, a.item)
-    check_surges(session, svc, seqs, [a.event for a in applied], now, result.messages)
+    raise_surge_alerts(session, svc, seqs, [a.event for a in applied], now, result.messages)
     return result
 
 

@@ -17,7 +17,7 @@ from dashboard.store.models import Alert, Event
 from dashboard.store.seq import SeqBlock
 
 
-def check_surges(session: Session, svc: Services, seqs: SeqBlock, events: list[EventIn], now: datetime,
+def raise_surge_alerts(session: Session, svc: Services, seqs: SeqBlock, events: list[EventIn], now: datetime,
                  out: list[dict]) -> None:
     latest: dict[tuple[str, str], datetime] = {}
     refs: dict[tuple[str, str], EventIn] = {}

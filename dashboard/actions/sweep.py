@@ -11,17 +11,17 @@ from datetime import datetime
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
-from dashboard.actions.alerts import apply_step, clock_of, new_alert, raise_alerts
+from dashboard.actions.alerts import apply_step, new_alert, raise_alerts
+from dashboard.domain.alert_rules import clock_of, reason_for
 from dashboard.domain.clocks import alert_key, cycle_of, next_due, overdue
 from dashboard.domain.escalation import step
 from dashboard.domain.lifecycle import ItemState
+from dashboard.domain.times import parse_iso
 from dashboard.services import Services
 from dashboard.store.models import Alert, Item
 from dashboard.store.seq import SeqBlock
 
 PAGE = 500
-REASONS = {"acknowledge": "acknowledge deadline missed", "arrive": "on-scene deadline missed",
-           "resolve": "resolve deadline missed"}
 
 
 @dataclass
@@ -29,14 +29,6 @@ class SweepResult:
     raised: int = 0
     escalated: int = 0
     messages: int = 0
-
-
-def reason_for(kind: str, stage: str) -> str:
-    if stage.startswith("checkpoint:"):
-        return f"checkpoint {stage.split(':', 1)[1]} missed"
-    if kind == "mediation":
-        return "mediation deadline missed"
-    return REASONS.get(stage, f"{stage} deadline missed")
 
 
 def has_work(session: Session, now: datetime) -> bool:
@@ -88,7 +80,7 @@ def _raise_overdue(session: Session, svc: Services, seqs: SeqBlock, now: datetim
         for stage in overdue(deadlines, alerted, cycle, now):
             alerts.append(new_alert(svc, subject=f"{row.kind}:{row.ref}", stage=stage, cycle=cycle, item=summary,
                                     start_level=budget.get("start_level") or "community",
-                                    reason=reason_for(row.kind, stage), due_at=_parse(deadlines[stage]["due"]),
+                                    reason=reason_for(row.kind, stage), due_at=parse_iso(deadlines[stage]["due"]),
                                     budget=budget, now=now))
             alerted.add(alert_key(stage, cycle))
         data["alerted"] = sorted(alerted)
@@ -99,7 +91,3 @@ def _raise_overdue(session: Session, svc: Services, seqs: SeqBlock, now: datetim
         session.execute(update(table).where(table.c.id == bindparam("_id"))
                         .values(state=bindparam("_state"), next_due=bindparam("_next_due")), updates)
     return raised
-
-
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))

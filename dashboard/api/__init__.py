@@ -28,7 +28,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from dashboard.auth.access import guard_api_read, home_unit
-from dashboard.services import Services
+from dashboard.services import Services, current_services
 
 PREFIX = "/api/v1"
 MAX_SEQ = 2**63 - 1  # a BIGINT: anything above cannot name a stored row
@@ -52,7 +52,7 @@ def register(flask: Flask) -> None:
 
 
 def services() -> Services:
-    return current_app.extensions["dashboard"]
+    return current_services()
 
 
 # ---------------------------------------------------------------- errors

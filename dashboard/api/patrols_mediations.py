@@ -2,26 +2,13 @@
 and `GET /api/v1/mediations?unit=`."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-
 from flask import Blueprint, jsonify
 
 from dashboard.api import day_arg, services, unit_arg
+from dashboard.domain.times import day_bounds, local_day, month_start
 from dashboard.store.queries import current_head
-from dashboard.store.wall_queries import CST
 from dashboard.store.serialize import iso
 from dashboard.store.patrol_mediation_stats import mediation_summary, patrol_summary
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """[midnight, next midnight) of a calendar day in the district's time zone."""
-    start = datetime(day.year, day.month, day.day, tzinfo=CST)
-    return start, start + timedelta(days=1)
-
-
-def month_start_of(now: datetime) -> datetime:
-    local = now.astimezone(CST)
-    return datetime(local.year, local.month, 1, tzinfo=CST)
 
 
 def add_routes(api: Blueprint) -> None:
@@ -33,7 +20,7 @@ def get_patrols():
     svc = services()
     unit = unit_arg(svc)
     now = svc.clock()
-    day = day_arg("day") or now.astimezone(CST).date()
+    day = day_arg("day") or local_day(now)
     start, end = day_bounds(day)
     head = current_head(svc.engine)  # read first: anything newer comes by push
     body = patrol_summary(svc.engine, tree=svc.tree, unit=unit, day_start=start, day_end=end, now=now)
@@ -45,7 +32,7 @@ def get_mediations():
     svc = services()
     unit = unit_arg(svc)
     now = svc.clock()
-    month_start = month_start_of(now)
+    start = month_start(now)
     head = current_head(svc.engine)
-    body = mediation_summary(svc.engine, tree=svc.tree, unit=unit, month_start=month_start, now=now)
-    return jsonify({"unit": unit, "month_start": iso(month_start), "head": head, "server_time": iso(now), **body})
+    body = mediation_summary(svc.engine, tree=svc.tree, unit=unit, month_start=start, now=now)
+    return jsonify({"unit": unit, "month_start": iso(start), "head": head, "server_time": iso(now), **body})

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app, g, request
+from flask import g, request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from werkzeug.exceptions import Forbidden, Unauthorized
@@ -33,7 +33,7 @@ from dashboard.auth.basic import api_auth_error, api_user
 from dashboard.auth.sessions import CurrentUser
 from dashboard.domain.unit_tree import UnitTree
 from dashboard.screens import LAST_USED_EVERY, hash_token, required as tokens_issued
-from dashboard.services import Services
+from dashboard.services import Services, current_services
 from dashboard.store.screen_tokens import ScreenToken
 from dashboard.store.users import User
 
@@ -161,7 +161,7 @@ def request_credential() -> Credential:
     if cached is not None:
         return cached
     user, problem = request_user()
-    cred = credential_of(current_app.extensions["dashboard"], user=user, screen=request.args.get("screen"),
+    cred = credential_of(current_services(), user=user, screen=request.args.get("screen"),
                          user_problem=problem)
     g._dashboard_credential = cred
     return cred
@@ -169,7 +169,7 @@ def request_credential() -> Credential:
 
 def require_unit(unit: str) -> Credential:
     """For handlers: the request's credential when `unit` is in its scope, else a 401/403 HTTPException."""
-    svc = current_app.extensions["dashboard"]
+    svc = current_services()
     try:
         cred = request_credential()
         if unit in svc.tree:
@@ -190,7 +190,7 @@ def guard_api_read():
     if request.method not in READ_METHODS or request.endpoint in PUBLIC_API_ENDPOINTS or request.endpoint is None:
         return None
     unit = (request.view_args or {}).get("unit") or request.args.get("unit")
-    svc = current_app.extensions["dashboard"]
+    svc = current_services()
     try:
         cred = request_credential()
         if unit is not None and unit in svc.tree:

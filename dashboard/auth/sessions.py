@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, has_request_context, session
+from flask import has_request_context, session
 from flask_login import LoginManager, UserMixin, current_user
 
 from dashboard.store import users as user_store
 from dashboard.store.users import User
+from dashboard.services import current_services
 
 login_manager = LoginManager()
 # The session key holding the user's session version at login (see store.users.end_sessions).
@@ -40,7 +41,7 @@ class CurrentUser(UserMixin):
 
 def users_engine():
     """The engine holding the users of this app."""
-    return current_app.extensions["dashboard"].engine
+    return current_services().engine
 
 
 @login_manager.user_loader

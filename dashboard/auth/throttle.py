@@ -35,6 +35,7 @@ from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 from dashboard.repeated_errors import RepeatedErrors
+from dashboard.services import current_services
 
 _FAILED_TTL_S = 60.0
 _FAILED_MAX = 10000
@@ -84,7 +85,7 @@ def _strategy() -> _FallbackStrategy:
 
 
 def _settings():
-    return current_app.extensions["dashboard"].settings
+    return current_services().settings
 
 
 def _wait_s(rates: str, keys: list[tuple[str, str]]) -> float:

@@ -20,6 +20,7 @@ from dashboard.i18n import LANGS, Translator, pick_lang
 from dashboard.store import users as user_store
 from dashboard.store.audit import record_session_event
 from dashboard.store.users import NAME_MAX, PASSWORD_MAX
+from dashboard.services import current_services
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def _render_login(form: LoginForm, _: Translator, next_path: str, error: str | N
     form.password.label.text = _("Password")
     other = "en" if _.lang == "zh" else "zh"
     user = session_user()
-    node = current_app.extensions["dashboard"].tree.get(user.unit) if user is not None else None
+    node = current_services().tree.get(user.unit) if user is not None else None
     unit_label = (node.name if _.lang == "zh" else node.name_en) if node is not None else (user.unit if user else "")
     return render_template(
         "login.html", form=form, _=_, error=error, next_path=next_path, user=user, unit_label=unit_label,
@@ -123,7 +124,7 @@ def _remember_lang(response):
 
 def _audit(action: str, name: str) -> None:
     """One audit row for a login, failed login or logout: who, when, from where."""
-    svc = current_app.extensions["dashboard"]
+    svc = current_services()
     record_session_event(svc.engine, action=action, name=name, address=request.remote_addr, at=svc.clock())
 
 

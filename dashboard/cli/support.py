@@ -44,7 +44,7 @@ def background_services(settings: Settings):
     """Services for a process that serves nobody (worker, consume): the schema
     upgraded, and an announcer that reaches every server's walls through Redis."""
     from dashboard.bootstrap import init_database
-    from dashboard.realtime.emitter import external_announcer
+    from dashboard.realtime.queue_announcer import queue_announcer
     from dashboard.services import Services
     from dashboard.store.db import load_tree, make_engine
 
@@ -55,4 +55,4 @@ def background_services(settings: Settings):
     engine = make_engine(settings.database_url)
     tree = load_tree(engine)
     return Services(settings=settings, engine=engine, tree=tree, policy=policy,
-                    announcer=external_announcer(settings.redis_url, lambda: tree))
+                    announcer=queue_announcer(settings.redis_url, lambda: tree))

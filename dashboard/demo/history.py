@@ -24,21 +24,21 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from dashboard.actions.alerts import holder_unit, new_alert
+from dashboard.actions.alerts import new_alert
 from dashboard.actions.rollups import Replayer
-from dashboard.actions.sweep import reason_for
 from dashboard.demo.duty import ack_delay, ack_note, alert_key, officer, surge_resolve_delay, SURGE_NOTE
+from dashboard.domain.alert_rules import holder_unit, reason_for
 from dashboard.domain.clocks import alert_key as stage_key, cycle_of, next_due
 from dashboard.domain.escalation import UP
 from dashboard.domain.events import EventIn, Location
 from dashboard.domain.policy import format_duration
-from dashboard.domain.trends import parse_time
+from dashboard.domain.times import parse_iso_utc
 from dashboard.services import Services
 from dashboard.store import rollups
 from dashboard.store.models import Alert, AlertLog, Event, Item
@@ -63,7 +63,7 @@ def to_event(raw: dict[str, Any]) -> EventIn:
     loc = raw.get("location")
     return EventIn.model_construct(
         id=raw["id"], source=raw["source"], kind=raw["kind"], type=raw["type"], ref=raw["ref"], unit=raw["unit"],
-        occurred_at=datetime.fromisoformat(raw["occurred_at"]).astimezone(timezone.utc),
+        occurred_at=parse_iso_utc(raw["occurred_at"]),
         category=raw.get("category"), priority=raw.get("priority"), title=raw.get("title"),
         description=raw.get("description"), actor=raw.get("actor"),
         location=Location.model_construct(**loc) if loc else None, attributes=raw.get("attributes") or {})
@@ -111,7 +111,7 @@ def _dispatches(replayer: Replayer, row: dict) -> list[tuple[datetime, str | Non
     if row["kind"] != "incident" or key not in replayer.states:
         return []
     found = replayer.full_state(key).get("details", {}).get("dispatches", [])
-    return [(parse_time(d["at"]), d.get("department")) for d in found]
+    return [(parse_iso_utc(d["at"]), d.get("department")) for d in found]
 
 
 def _holding(dispatches: list[tuple[datetime, str | None]], at: datetime) -> str | None:
@@ -135,8 +135,8 @@ class _Alerts:
         summary = {"kind": state.kind, "ref": state.ref, "unit": state.unit, "category": state.category,
                    "priority": state.priority, "title": state.title}
         for stage, deadline in full["deadlines"].items():
-            due = parse_time(deadline["due"])
-            met = parse_time(deadline["met"]) if deadline.get("met") else closed_at
+            due = parse_iso_utc(deadline["due"])
+            met = parse_iso_utc(deadline["met"]) if deadline.get("met") else closed_at
             if due >= self.now or (met is not None and met <= due):
                 continue
             row = new_alert(self.svc, subject=f"{state.kind}:{state.ref}", stage=stage, cycle=cycle, item=summary,

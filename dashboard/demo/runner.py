@@ -30,7 +30,7 @@ from dashboard.actions.ingest import IngestRejected, do_ingest_events
 from dashboard.demo.duty import duty_pass
 from dashboard.demo.history import seed_history
 from dashboard.domain.events import parse_batch
-from dashboard.domain.trends import day_start, local_day
+from dashboard.domain.times import day_start, local_day, parse_iso
 from dashboard.services import Services
 from feeds.simulator import DEMO_RATE, Simulator
 
@@ -119,10 +119,10 @@ def feed(svc: Services, raw: list[dict[str, Any]]) -> None:
     """Ingest in batches of at most BATCH events spanning at most BATCH_SPAN."""
     start = 0
     while start < len(raw):
-        first = datetime.fromisoformat(raw[start]["occurred_at"])
+        first = parse_iso(raw[start]["occurred_at"])
         end = start + 1
         while end < len(raw) and end - start < BATCH and \
-                datetime.fromisoformat(raw[end]["occurred_at"]) - first <= BATCH_SPAN:
+                parse_iso(raw[end]["occurred_at"]) - first <= BATCH_SPAN:
             end += 1
         events, problems = parse_batch(raw[start:end])
         try:

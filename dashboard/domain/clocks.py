@@ -7,12 +7,13 @@ whenever the item changes (`compute_deadlines`); the sweep only needs
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from dashboard.domain.lifecycle import ItemState
 from dashboard.domain.policy import Policy, format_duration, parse_duration
+from dashboard.domain.times import format_iso, parse_iso
 
 # Which incident statuses meet each stage (a forward skip meets the stages it skips).
 _INCIDENT_STAGES = {
@@ -25,14 +26,6 @@ _INCIDENT_STAGES = {
 @lru_cache(maxsize=256)  # frozen budgets are re-read as text on every item change
 def _duration(text: str) -> timedelta:
     return parse_duration(text)
-
-
-def _iso(when: datetime) -> str:
-    return when.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def freeze_budget(policy: Policy, state: ItemState) -> dict[str, Any]:
@@ -64,7 +57,7 @@ def compute_deadlines(state: ItemState, budget: dict[str, Any]) -> dict[str, dic
 
 
 def _entry(start: datetime, length: timedelta, met: str | None) -> dict[str, Any]:
-    return {"due": _iso(start + length), "met": met, "budget_s": int(length.total_seconds())}
+    return {"due": format_iso(start + length), "met": met, "budget_s": int(length.total_seconds())}
 
 
 def _incident_deadlines(state: ItemState, budget: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -74,7 +67,7 @@ def _incident_deadlines(state: ItemState, budget: dict[str, Any]) -> dict[str, d
         if not budget.get(stage):
             continue
         # After a reopen only the resolve clock restarts; acknowledge/arrive were met.
-        start = _parse(reopened) if (reopened and stage == "resolve") else state.opened_at
+        start = parse_iso(reopened) if (reopened and stage == "resolve") else state.opened_at
         met = next((state.stages[s] for s in meeting if s in state.stages), None)
         out[stage] = _entry(start, _duration(budget[stage]), met)
     return out
@@ -84,7 +77,7 @@ def _mediation_deadlines(state: ItemState, budget: dict[str, Any]) -> dict[str, 
     if not budget.get("resolve"):
         return {}
     concluded = state.status in ("agreed", "failed", "transferred", "closed")
-    met = _iso(state.updated_at) if concluded else None
+    met = format_iso(state.updated_at) if concluded else None
     return {"resolve": _entry(state.opened_at, _duration(budget["resolve"]), met)}
 
 
@@ -92,9 +85,9 @@ def _patrol_deadlines(state: ItemState, budget: dict[str, Any]) -> dict[str, dic
     grace = _duration(budget.get("checkpoint_grace") or "15m")
     out = {}
     for cp in state.details.get("checkpoints", []):
-        due = _parse(cp["due_at"])
-        out[f"checkpoint:{cp['name']}"] = {"due": _iso(due + grace), "met": cp.get("reached_at"),
-                                           "budget_s": int(grace.total_seconds()), "planned_at": _iso(due)}
+        due = parse_iso(cp["due_at"])
+        out[f"checkpoint:{cp['name']}"] = {"due": format_iso(due + grace), "met": cp.get("reached_at"),
+                                           "budget_s": int(grace.total_seconds()), "planned_at": format_iso(due)}
     return out
 
 
@@ -104,7 +97,7 @@ def alert_key(stage: str, cycle: int) -> str:
 
 def next_due(deadlines: dict[str, dict[str, Any]], alerted: set[str], cycle: int) -> datetime | None:
     """Earliest deadline neither met nor alerted: what the sweep waits for."""
-    pending = [_parse(d["due"]) for stage, d in deadlines.items()
+    pending = [parse_iso(d["due"]) for stage, d in deadlines.items()
                if d.get("met") is None and alert_key(stage, cycle) not in alerted]
     return min(pending) if pending else None
 
@@ -112,7 +105,7 @@ def next_due(deadlines: dict[str, dict[str, Any]], alerted: set[str], cycle: int
 def overdue(deadlines: dict[str, dict[str, Any]], alerted: set[str], cycle: int, now: datetime) -> list[str]:
     """Stages past due, unmet and not yet alerted, earliest first."""
     late = [(d["due"], stage) for stage, d in deadlines.items()
-            if d.get("met") is None and alert_key(stage, cycle) not in alerted and _parse(d["due"]) <= now]
+            if d.get("met") is None and alert_key(stage, cycle) not in alerted and parse_iso(d["due"]) <= now]
     return [stage for _, stage in sorted(late)]
 
 

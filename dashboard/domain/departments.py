@@ -17,10 +17,11 @@ table; codes are what sources send.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping
 
 from dashboard.domain.policy import parse_duration
+from dashboard.domain.times import parse_iso_utc
 
 DEPARTMENT_STAGES = ("arrive", "resolve")
 # Which incident event types meet a department's stage (a skip meets what it skips).
@@ -114,13 +115,9 @@ def record_progress(details: dict[str, Any], event_type: str, at: str) -> None:
 # --- clocks ------------------------------------------------------------------------------------
 
 
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
-
-
 def dispatch_clocks(dispatch: Mapping[str, Any], budget: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """stage -> {"start", "due", "met", "budget_s"} of one dispatch (stages without a budget left out)."""
-    start = _parse(dispatch["at"])
+    start = parse_iso_utc(dispatch["at"])
     out = {}
     for stage in DEPARTMENT_STAGES:
         if not budget.get(stage):
@@ -143,12 +140,12 @@ def overdue_stage(details: Mapping[str, Any], budget: Mapping[str, Any], now: da
     if not dispatches:
         return None
     for stage, clock in dispatch_clocks(dispatches[-1], budget).items():
-        if clock["met"] is None and _parse(clock["due"]) <= now:
+        if clock["met"] is None and parse_iso_utc(clock["due"]) <= now:
             return stage
     return None
 
 
 def late_by(clock: Mapping[str, Any], now: datetime) -> timedelta:
     """How far a clock is (or was, when met) past its deadline; negative: time to spare."""
-    end = _parse(clock["met"]) if clock.get("met") else now
-    return end - _parse(clock["due"])
+    end = parse_iso_utc(clock["met"]) if clock.get("met") else now
+    return end - parse_iso_utc(clock["due"])

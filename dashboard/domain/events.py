@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from dashboard.domain.times import parse_iso
+
 KINDS = ("incident", "patrol", "mediation")
 
 TYPES: dict[str, tuple[str, ...]] = {
@@ -168,7 +170,7 @@ def _check_checkpoint(i: int, cp: Any) -> None:
         if not isinstance(cp.get(key), str) or not cp[key]:
             raise _FieldError(f"{where}.{key}", "required text")
     try:
-        due = datetime.fromisoformat(cp["due_at"].replace("Z", "+00:00"))
+        due = parse_iso(cp["due_at"])
     except ValueError:
         raise _FieldError(f"{where}.due_at", "must be an RFC 3339 timestamp with offset") from None
     if due.tzinfo is None:

@@ -41,12 +41,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from dashboard.domain.departments import dispatch_clocks
+from dashboard.domain.times import local_day, local_hour, parse_iso_utc
 
-CST = timezone(timedelta(hours=8))
 STAGES = ("acknowledge", "arrive", "resolve")
 ALL_CATEGORIES = "*"     # the "any category" row of the cube (district and street levels)
 ALL_PRIORITIES = 0       # the "any priority" row
@@ -76,28 +76,11 @@ class EventLike(Protocol):
     attributes: dict[str, Any]
 
 
-# --- time ------------------------------------------------------------------------------------
-
-
-def parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
-
-
-def local_day(at: datetime) -> date:
-    return at.astimezone(CST).date()
-
-
-def local_hour(at: datetime) -> int:
-    return at.astimezone(CST).hour
+# --- days and windows (district time: dashboard.domain.times) ----------------------------
 
 
 def month_of(day: date) -> date:
     return day.replace(day=1)
-
-
-def day_start(day: date) -> datetime:
-    """00:00 China time of `day`, as an aware UTC datetime."""
-    return datetime.combine(day, time(0), CST).astimezone(timezone.utc)
 
 
 def today(now: datetime) -> date:
@@ -258,13 +241,13 @@ def _incident_facts(facts: Facts, event: EventLike, before: Mapping, after: Mapp
     unit = after["unit"]
     category, priority = _dims(after)
     if not before:
-        opened = parse_time(after["opened_at"])
+        opened = parse_iso_utc(after["opened_at"])
         day = local_day(opened)
         add(facts, ("incident", unit, day, category, priority), (1, 0))
         add(facts, ("hour", unit, day, local_hour(opened), category, priority), (1, 0))
         add(facts, ("problem", unit, day, category, priority, aspect_of(event)), (1,))
     if _reopens(after) > _reopens(before):
-        at = parse_time(after["details"]["reopened_at"])
+        at = parse_iso_utc(after["details"]["reopened_at"])
         add(facts, ("incident", unit, local_day(at), category, priority), (0, 1))
         add(facts, ("hour", unit, local_day(at), local_hour(at), category, priority), (0, 1))
     old_deadlines = before.get("deadlines") or {}
@@ -274,7 +257,7 @@ def _incident_facts(facts: Facts, event: EventLike, before: Mapping, after: Mapp
     for stage, deadline in (after.get("deadlines") or {}).items():
         if stage not in stages or not deadline.get("met") or (old_deadlines.get(stage) or {}).get("met"):
             continue
-        due, met = parse_time(deadline["due"]), parse_time(deadline["met"])
+        due, met = parse_iso_utc(deadline["due"]), parse_iso_utc(deadline["met"])
         budget = int(deadline["budget_s"])
         start = due - timedelta(seconds=budget)
         day = local_day(start)
@@ -296,16 +279,16 @@ def _department_facts(facts: Facts, unit: str, before: Mapping, after: Mapping) 
         if not department:
             continue
         if i >= len(old):
-            add(facts, ("department", unit, local_day(parse_time(dispatch["at"])), department, "dispatched", 0), (1, 0))
+            add(facts, ("department", unit, local_day(parse_iso_utc(dispatch["at"])), department, "dispatched", 0), (1, 0))
         was = dispatch_clocks(old[i], budget) if i < len(old) else {}
         for stage, clock in dispatch_clocks(dispatch, budget).items():
             if not clock["met"] or (was.get(stage) or {}).get("met"):
                 continue
-            start, met, due = parse_time(clock["start"]), parse_time(clock["met"]), parse_time(clock["due"])
+            start, met, due = parse_iso_utc(clock["start"]), parse_iso_utc(clock["met"]), parse_iso_utc(clock["due"])
             add(facts, ("department", unit, local_day(start), department, stage,
                         latency_bin((met - start).total_seconds())), (1, int(met <= due)))
     if new and new[-1].get("department") and _reopens(after) > _reopens(before):
-        at = parse_time(after["details"]["reopened_at"])
+        at = parse_iso_utc(after["details"]["reopened_at"])
         add(facts, ("department", unit, local_day(at), new[-1]["department"], "reopened", 0), (1, 0))
 
 
@@ -345,9 +328,9 @@ def _patrol_reach(state: Mapping) -> Facts:
     for cp in (state.get("details") or {}).get("checkpoints", ()):
         if not cp.get("reached_at"):
             continue
-        at = parse_time(cp["reached_at"])
+        at = parse_iso_utc(cp["reached_at"])
         deadline = deadlines.get(f"checkpoint:{cp['name']}") or {}
-        late = int(bool(deadline.get("due")) and at > parse_time(deadline["due"]))
+        late = int(bool(deadline.get("due")) and at > parse_iso_utc(deadline["due"]))
         add(facts, ("patrol", cp.get("reached_unit") or cp["unit"], local_day(at)), (1, late))
     return facts
 

@@ -72,6 +72,25 @@ class UnitTree:
         """True when `code` is `ancestor` or lies below it."""
         return ancestor in self.lineage(code)
 
+    def descendants(self, code: str) -> list[str]:
+        """Every unit below `code` (not `code` itself), each before its children,
+        siblings in the tree's order."""
+        out: list[str] = []
+        stack = list(reversed(self.children.get(code, [])))
+        while stack:
+            current = stack.pop()
+            out.append(current)
+            stack.extend(reversed(self.children.get(current, [])))
+        return out
+
+    def subtree(self, code: str) -> list[str]:
+        """`code` and every unit below it."""
+        return [code, *self.descendants(code)]
+
+    def grids(self, code: str) -> list[str]:
+        """The grids of `code`'s subtree (`code` itself when it is a grid)."""
+        return [c for c in self.subtree(code) if self.nodes[c].level == "grid"]
+
     def roots(self) -> list[str]:
         return [c for c, n in self.nodes.items() if n.parent is None]
 

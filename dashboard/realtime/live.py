@@ -73,8 +73,9 @@ from werkzeug.exceptions import HTTPException
 from dashboard import metrics
 from dashboard.auth.access import (BAD_SCREEN, NEEDS_CREDENTIAL, AccessRefused, Credential, check_unit, credential_of,
                               request_user, revoked_among, walls_open)
+from dashboard.domain.times import format_iso
 from dashboard.realtime.holding import above
-from dashboard.realtime.publisher import NAMESPACE, batch_room, unit_room
+from dashboard.realtime.announcer import NAMESPACE, batch_room, unit_room
 from dashboard.services import Services
 from dashboard.store.queries import current_head, messages_after
 
@@ -142,7 +143,7 @@ class LiveNamespace(Namespace):
                                             RESUME_GRACE_S if will_resume else PLAIN_GRACE_S)
         emit("hello", {
             "unit": unit,
-            "server_time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "server_time": format_iso(datetime.now(timezone.utc)),
             "head": head,
             "batch": batch,
         })

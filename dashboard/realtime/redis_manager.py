@@ -33,7 +33,7 @@ from redis.retry import Retry
 from dashboard import metrics
 from dashboard.realtime.holding import HoldingManager, HoldingRedisManager
 from dashboard.repeated_errors import RepeatedErrors
-from dashboard.realtime.publisher import NAMESPACE
+from dashboard.realtime.announcer import NAMESPACE
 
 GAP_EVENT = "gap"
 RECONNECT_DELAYS_S = (0.1, 0.25, 0.5, 1.0)
@@ -73,7 +73,7 @@ class HealthyRedisManager(HoldingRedisManager):
         self.redis_options = dict(REDIS_OPTIONS)
         self._errors = RepeatedErrors(log)
         self._state_lock = threading.Lock()
-        self._publisher: redis.Redis | None = None
+        self._publish_client: redis.Redis | None = None
         self._publish_down_until = 0.0
         self._lost_after: int | None = None  # set when a publish failed: resume after this seq
         self._subscriptions = 0
@@ -116,9 +116,9 @@ class HealthyRedisManager(HoldingRedisManager):
         attempts = 0 if time.monotonic() < self._publish_down_until else 2
         for _ in range(attempts):
             try:
-                if self._publisher is None:
-                    self._publisher = redis.Redis.from_url(self.redis_url, **self.redis_options)
-                self._publisher.publish(self.channel, payload)
+                if self._publish_client is None:
+                    self._publish_client = redis.Redis.from_url(self.redis_url, **self.redis_options)
+                self._publish_client.publish(self.channel, payload)
                 if self._publish_down_until:
                     self._publish_down_until = 0.0
                     self._errors.flush("publish")
@@ -126,7 +126,7 @@ class HealthyRedisManager(HoldingRedisManager):
             except Exception as exc:  # any failure: the message did not leave this process
                 last = exc
                 metrics.REDIS_ERRORS.labels("publish").inc()
-                self._drop_publisher()
+                self._drop_publish_client()
         if last is not None:
             self._publish_down_until = time.monotonic() + 0.5
             self._errors.report("publish", last)
@@ -134,8 +134,8 @@ class HealthyRedisManager(HoldingRedisManager):
             self._note_lost(_first_seq(lost.get("data")))
         return False
 
-    def _drop_publisher(self) -> None:
-        client, self._publisher = self._publisher, None
+    def _drop_publish_client(self) -> None:
+        client, self._publish_client = self._publish_client, None
         if client is not None:
             try:
                 client.close()

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from dashboard.domain.departments import DepartmentSpec, department_clocks, late_by
 from dashboard.domain.events import INCIDENT_CATEGORIES, MEDIATION_CHANNELS
 from dashboard.domain.policy import Policy
+from dashboard.domain.times import parse_iso
 from dashboard.domain.unit_tree import UnitTree
 from dashboard.store.models import Alert, AlertLog, Event, Item
 from dashboard.store.serialize import iso
@@ -73,18 +74,14 @@ def _alerts_of(kind: str, ref: str):
 
 
 def _clock(stage: str, deadline: dict, now: datetime) -> dict[str, Any]:
-    due = datetime.fromisoformat(deadline["due"].replace("Z", "+00:00"))
+    due = parse_iso(deadline["due"])
     budget_s = int(deadline["budget_s"])
     late = late_by(deadline, now)
     met = deadline.get("met")
     status = ("met" if late <= timedelta(0) else "late") if met else ("overdue" if late > timedelta(0) else "running")
-    start = _parse(deadline["start"]) if deadline.get("start") else due - timedelta(seconds=budget_s)
-    return {"stage": stage, "start": iso(start), "budget_s": budget_s, "due": iso(due), "met": iso(_parse(met)) if met else None, "status": status,
+    start = parse_iso(deadline["start"]) if deadline.get("start") else due - timedelta(seconds=budget_s)
+    return {"stage": stage, "start": iso(start), "budget_s": budget_s, "due": iso(due), "met": iso(parse_iso(met)) if met else None, "status": status,
             "late_by_s": int(late.total_seconds())}
-
-
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _event_entry(e) -> dict[str, Any]:

@@ -46,6 +46,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from dashboard.domain.events import MEDIATION_CHANNELS
+from dashboard.domain.times import parse_iso_utc
 from dashboard.domain.unit_tree import UnitTree
 from dashboard.store.models import Event, Item
 from dashboard.store.serialize import iso
@@ -81,7 +82,7 @@ def patrol_summary(engine: Engine, *, tree: UnitTree, unit: str, day_start: date
         reached = _reached_units(session, tree, unit, day_start, day_end)
         incidents = _existing_incidents(session, [a.get("incident_ref") for _, _, state in active
                                                   for a in (state.get("details") or {}).get("anomalies") or ()])
-    grids = set(_grids_below(tree, unit))
+    grids = set(tree.grids(unit))
     covered = reached & grids
     by_child = {c: {"grids": len(g), "covered": len(g & covered), "active": 0, "overdue_checkpoints": 0}
                 for c, g in children.items()}
@@ -140,7 +141,7 @@ def _reached_units(session: Session, tree: UnitTree, unit: str, day_start: datet
         for cp in (state or {}).get("details", {}).get("checkpoints", ()):
             at = cp.get("reached_at")
             where = cp.get("reached_unit") or cp.get("unit")
-            if at and day_start <= _parse(at) < day_end and where in tree and tree.is_within(where, unit):
+            if at and day_start <= parse_iso_utc(at) < day_end and where in tree and tree.is_within(where, unit):
                 reached.add(where)
     return reached
 
@@ -160,9 +161,9 @@ def _overdue_checkpoints(ref: str, details: dict, deadlines: dict, now: datetime
         deadline = deadlines.get(f"checkpoint:{cp['name']}")
         if cp.get("reached_at") or deadline is None or deadline.get("met"):
             continue
-        if _parse(deadline["due"]) <= now:
+        if parse_iso_utc(deadline["due"]) <= now:
             out.append({"ref": ref, "team": details.get("team"), "checkpoint": cp["name"], "unit": cp["unit"],
-                        "due_at": iso(_parse(cp["due_at"])), "deadline": iso(_parse(deadline["due"]))})
+                        "due_at": iso(parse_iso_utc(cp["due_at"])), "deadline": iso(parse_iso_utc(deadline["due"]))})
     return out
 
 
@@ -172,15 +173,15 @@ def _patrol_row(ref: str, own_unit: str, state: dict, details: dict, incidents: 
     nxt = None
     if upcoming is not None:
         deadline = (state.get("deadlines") or {}).get(f"checkpoint:{upcoming['name']}") or {}
-        nxt = {"name": upcoming["name"], "unit": upcoming["unit"], "due_at": iso(_parse(upcoming["due_at"])),
-               "deadline": iso(_parse(deadline["due"])) if deadline.get("due") else None}
+        nxt = {"name": upcoming["name"], "unit": upcoming["unit"], "due_at": iso(parse_iso_utc(upcoming["due_at"])),
+               "deadline": iso(parse_iso_utc(deadline["due"])) if deadline.get("due") else None}
     where = details.get("last_position")
     return {"ref": ref, "team": details.get("team"), "team_kind": details.get("team_kind"), "unit": own_unit,
-            "title": state.get("title"), "opened_at": iso(_parse(state["opened_at"])) if state.get("opened_at") else None,
+            "title": state.get("title"), "opened_at": iso(parse_iso_utc(state["opened_at"])) if state.get("opened_at") else None,
             "reached": sum(1 for cp in checkpoints if cp.get("reached_at")), "planned": len(checkpoints),
             "last_position": {"lat": where["lat"], "lon": where["lon"]} if where else None,
             "next_checkpoint": nxt,
-            "anomalies": [{"incident_ref": a.get("incident_ref"), "at": iso(_parse(a["at"])) if a.get("at") else None,
+            "anomalies": [{"incident_ref": a.get("incident_ref"), "at": iso(parse_iso_utc(a["at"])) if a.get("at") else None,
                            "unit": a.get("unit"), "reported": a.get("incident_ref") in incidents}
                           for a in details.get("anomalies") or ()]}
 
@@ -208,7 +209,7 @@ def mediation_summary(engine: Engine, *, tree: UnitTree, unit: str, month_start:
     for ref, own_unit, channel, status, title, opened_at, state in cases:
         by_channel[channel] = by_channel.get(channel, 0) + 1
         resolve = (state.get("deadlines") or {}).get("resolve") or {}
-        due = _parse(resolve["due"]) if resolve.get("due") else None
+        due = parse_iso_utc(resolve["due"]) if resolve.get("due") else None
         rows.append({"ref": ref, "channel": channel, "unit": own_unit, "status": status, "title": title,
                      "opened_at": iso(opened_at), "days_open": max(0, (now - opened_at) // DAY),
                      "due_at": iso(due), "overdue": bool(due is not None and not resolve.get("met") and due <= now),
@@ -277,18 +278,9 @@ def _scope(model, tree: UnitTree, unit: str):
     return getattr(model, tree.nodes[unit].level)
 
 
-def _grids_below(tree: UnitTree, code: str) -> Iterable[str]:
-    stack = [code]
-    while stack:
-        c = stack.pop()
-        if tree.nodes[c].level == "grid":
-            yield c
-        stack.extend(tree.children.get(c, []))
-
-
 def _child_grids(tree: UnitTree, unit: str) -> dict[str, set[str]]:
     """Each direct child of `unit` (in display order) with the grids of its subtree."""
-    return {c: set(_grids_below(tree, c)) for c in tree.children.get(unit, [])}
+    return {c: set(tree.grids(c)) for c in tree.children.get(unit, [])}
 
 
 def _child_of(tree: UnitTree, unit: str, code: str | None) -> str | None:
@@ -310,7 +302,3 @@ def _chunks(values: list[str]) -> Iterable[list[str]]:
 def _aware(*values: datetime) -> None:
     if any(v.tzinfo is None or v.utcoffset() is None for v in values):
         raise ValueError("times must carry a UTC offset")
-
-
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.domain.policy import Policy, parse_duration
-from dashboard.domain.trends import latency_bin, local_day
+from dashboard.domain.times import local_day
+from dashboard.domain.trends import latency_bin
 from dashboard.domain.unit_tree import UnitTree
 from dashboard.store.models import Alert, AlertLog, Event, Item
 from dashboard.store.scorecard import overdue_counts, scorecard_rows

@@ -1,20 +1,17 @@
 """Rows → the JSON shapes of the wire (Socket.IO messages and the read API)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
+from dashboard.domain.times import format_iso
 from dashboard.store.models import Event, Item
 
 
 def iso(dt: datetime | None) -> str | None:
     """RFC 3339 in UTC with a Z, millisecond precision."""
-    if dt is None:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return None if dt is None else format_iso(dt)
 
 
 def event_payload(row: Event | dict) -> dict[str, Any]:

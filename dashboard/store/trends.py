@@ -419,12 +419,7 @@ def patrol_panel(engine: Engine, *, tree: UnitTree, q: TrendQuery) -> Panel:
 
 
 def grid_count(tree: UnitTree, unit: str) -> int:
-    stack, n = [unit], 0
-    while stack:
-        code = stack.pop()
-        n += tree.nodes[code].level == "grid"
-        stack.extend(tree.children.get(code, []))
-    return n
+    return len(tree.grids(unit))
 
 
 def patrol_rows(window: Window, found: dict[date, tuple[int, int, int]], total: int) -> list[dict]:

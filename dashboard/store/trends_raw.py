@@ -20,7 +20,8 @@ from sqlalchemy.orm import aliased
 
 from dashboard.domain.events import MEDIATION_CHANNELS
 from dashboard.domain.policy import Policy, parse_duration
-from dashboard.domain.trends import STAGES, Window, day_start, grain_for, latency_bin, local_day
+from dashboard.domain.times import day_start, local_day, parse_iso
+from dashboard.domain.trends import STAGES, Window, grain_for, latency_bin
 from dashboard.domain.unit_tree import UnitTree
 from dashboard.store.models import Alert, AlertLog, Event, Item
 from dashboard.store.trends import (ACTIONS, ALERT_LEVELS, CATEGORY_ORDER, COLUMNS, Panel, TrendQuery, _order,
@@ -339,7 +340,7 @@ def earliest_checkpoints(events: list) -> dict[str, tuple[datetime, str, datetim
     for ev in events:
         if ev.type == "started":
             for cp in (ev.attributes or {}).get("checkpoints", []):
-                planned[cp["name"]] = datetime.fromisoformat(cp["due_at"].replace("Z", "+00:00"))
+                planned[cp["name"]] = parse_iso(cp["due_at"])
         elif ev.type == "checkpoint":
             name, at = (ev.attributes or {}).get("checkpoint"), _utc(ev.occurred_at)
             if name in planned and (name not in out or at < out[name][0]):

@@ -16,37 +16,22 @@ Rules shared with assets/wall_model.js (keep the two in step):
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Callable
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from dashboard.domain.times import day_bounds_at, month_start, parse_optional_iso
 from dashboard.domain.unit_tree import UnitTree
 from dashboard.store.models import Event, Item
 from dashboard.store.queries import alerts_in, current_head, items_in, recent_messages
 from dashboard.store.serialize import iso
 from dashboard.store.patrol_mediation_stats import mediation_summary, patrol_summary
 
-CST = timezone(timedelta(hours=8))  # the district's time zone (no DST)
 STAGES = ("acknowledge", "arrive", "resolve")
 OPEN_ITEM_LIMIT = 20000  # far above any real subtree; the wall says so if it is ever reached
 ALERT_LIMIT = 2000
-
-
-def day_bounds(now: datetime, tz: timezone = CST) -> tuple[datetime, datetime]:
-    start = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
-    return start, start + timedelta(days=1)
-
-
-def month_start(now: datetime, tz: timezone = CST) -> datetime:
-    return now.astimezone(tz).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def _parse(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def stage_outcomes(deadlines: dict[str, dict], *, day_start: datetime, day_end: datetime,
@@ -57,7 +42,7 @@ def stage_outcomes(deadlines: dict[str, dict], *, day_start: datetime, day_end: 
         d = deadlines.get(stage)
         if not d:
             continue
-        due, met = _parse(d["due"]), _parse(d.get("met"))
+        due, met = parse_optional_iso(d["due"]), parse_optional_iso(d.get("met"))
         if met is not None:
             if day_start <= met < day_end:
                 out[stage] = "on_time" if met <= due else "late"
@@ -68,7 +53,7 @@ def stage_outcomes(deadlines: dict[str, dict], *, day_start: datetime, day_end: 
 
 def resolved_at(state: dict) -> datetime | None:
     stages = state.get("stages") or {}
-    return _parse(stages.get("resolved") or stages.get("closed"))
+    return parse_optional_iso(stages.get("resolved") or stages.get("closed"))
 
 
 def child_finder(tree: UnitTree, unit: str) -> Callable[[str], str]:
@@ -88,16 +73,7 @@ def child_finder(tree: UnitTree, unit: str) -> Callable[[str], str]:
 def grids_by_child(tree: UnitTree, unit: str) -> dict[str, list[str]]:
     """The grids under each child of `unit` (a town without grids has none):
     patrol coverage is the share of them reached today."""
-    out: dict[str, list[str]] = {}
-    for child in tree.children.get(unit) or [unit]:
-        stack, grids = [child], []
-        while stack:
-            code = stack.pop()
-            if tree.nodes[code].level == "grid":
-                grids.append(code)
-            stack.extend(tree.children.get(code, []))
-        out[child] = sorted(grids)
-    return out
+    return {child: sorted(tree.grids(child)) for child in tree.children.get(unit) or [unit]}
 
 
 def _empty_ontime() -> dict[str, list[int]]:
@@ -118,7 +94,7 @@ def incidents_today(engine: Engine, *, tree: UnitTree, unit: str, head: int, day
     resolved_keys: list[str] = []
     closed_after_head: list[dict] = []
     for kind, ref, code, is_open, last_seq, state in rows:
-        opened = _parse(state.get("opened_at"))
+        opened = parse_optional_iso(state.get("opened_at"))
         if opened is not None and day_start <= opened < day_end:
             new += 1
         done = resolved_at(state)
@@ -149,7 +125,7 @@ def covered_today(engine: Engine, *, tree: UnitTree, unit: str, day_start: datet
     reached = set()
     for state in states:
         for cp in (state or {}).get("details", {}).get("checkpoints", ()):
-            at, where = _parse(cp.get("reached_at")), cp.get("reached_unit") or cp.get("unit")
+            at, where = parse_optional_iso(cp.get("reached_at")), cp.get("reached_unit") or cp.get("unit")
             if at and day_start <= at < day_end and where in tree and tree.nodes[where].level == "grid" \
                     and tree.is_within(where, unit):
                 reached.add(where)
@@ -158,7 +134,7 @@ def covered_today(engine: Engine, *, tree: UnitTree, unit: str, day_start: datet
 
 def stream_stats(engine: Engine, *, tree: UnitTree, unit: str, now: datetime) -> dict[str, Any]:
     """Patrol and mediation aggregates (dashboard.store.patrol_mediation_stats)."""
-    day_start, day_end = day_bounds(now)
+    day_start, day_end = day_bounds_at(now)
     patrols = patrol_summary(engine, tree=tree, unit=unit, day_start=day_start, day_end=day_end, now=now)
     mediations = mediation_summary(engine, tree=tree, unit=unit, month_start=month_start(now), now=now)
     # The lists repeat what the open items already carry: the wall draws those from its items.
@@ -172,7 +148,7 @@ def wall_snapshot(engine: Engine, *, tree: UnitTree, unit: str, now: datetime) -
     """Everything a wall shows. The head is read first: anything newer is
     replayed to the wall, and replayed deltas are idempotent (seq-guarded)."""
     head = current_head(engine)
-    day_start, day_end = day_bounds(now)
+    day_start, day_end = day_bounds_at(now)
     items = items_in(engine, tree=tree, unit=unit, status="open", limit=OPEN_ITEM_LIMIT)
     return {
         "unit": unit,

@@ -3,10 +3,11 @@ answers), `/readyz` (its parts are reachable, dashboard.web.readiness) and
 `/metrics`."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, current_app, jsonify
+from flask import Blueprint, Flask, Response, jsonify
 
 from dashboard import metrics
 from dashboard.web.readiness import check_parts
+from dashboard.services import current_services
 
 probes = Blueprint("probes", __name__)
 
@@ -22,7 +23,7 @@ def healthz():
 
 @probes.get("/readyz")
 def readyz():
-    ready, body = check_parts(current_app.extensions["dashboard"])
+    ready, body = check_parts(current_services())
     return jsonify(body), 200 if ready else 503
 
 

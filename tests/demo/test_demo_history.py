@@ -16,7 +16,7 @@ from dashboard.actions.sweep import do_sweep
 from dashboard.demo.duty import duty_pass
 from dashboard.demo.runner import demo_simulator, feed, prepare, stored_run
 from dashboard.domain.events import parse_batch
-from dashboard.domain.trends import CST
+from dashboard.domain.times import CST
 from dashboard.store.models import Event, Item
 from dashboard.store.wall_queries import wall_snapshot
 from tests.helpers import ROOT

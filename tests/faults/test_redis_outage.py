@@ -89,7 +89,7 @@ def test_a_process_that_only_announces_reports_its_lost_publishes_as_a_gap(own_r
     `gap` to every client of every server, resuming just below the first lost seq."""
     import json
 
-    from dashboard.realtime.emitter import QueueSink
+    from dashboard.realtime.queue_announcer import QueueSink
 
     sink = QueueSink(own_redis.url)
     own_redis.kill()

@@ -13,7 +13,7 @@ from dashboard.actions.rollups import Replayer
 from dashboard.demo.history import to_event
 from dashboard.domain.hierarchy import default_units
 from dashboard.domain.policy import default_policy
-from dashboard.domain.trends import CST, parse_time
+from dashboard.domain.times import CST, parse_iso_utc
 from feeds.simulator import DEMO_RATE, Simulator
 
 DAYS = 12
@@ -49,7 +49,7 @@ def day() -> dict:
         states = replayer.states
         open_incidents = sum(1 for (kind, _), (s, _) in states.items() if kind == "incident" and s.is_open)
         overdue = sum(1 for key, (s, _) in states.items() if s.is_open for d in after[key]["deadlines"].values()
-                      if not d.get("met") and parse_time(d["due"]) < now)
+                      if not d.get("met") and parse_iso_utc(d["due"]) < now)
         samples.append((now, open_incidents, overdue))
     ontime = {stage: [0, 0] for stage in ("acknowledge", "arrive", "resolve")}
     for key, (s, _) in replayer.states.items():
@@ -57,7 +57,7 @@ def day() -> dict:
             continue
         for stage, d in after[key]["deadlines"].items():
             if d.get("met"):
-                ontime[stage][parse_time(d["met"]) <= parse_time(d["due"])] += 1
+                ontime[stage][parse_iso_utc(d["met"]) <= parse_iso_utc(d["due"])] += 1
     return {"samples": [s for s in samples if s[0] >= T0 + timedelta(days=SETTLED)], "reported": reported,
             "resolved": resolved, "by_hour": by_hour, "surges": surge_days, "ontime": ontime}
 

@@ -14,7 +14,7 @@ import requests
 from tests.helpers import (AUTH, COMMUNITY, DISTRICT, GRID, OTHER_STREET, ROOT, SIBLING_COMMUNITY, STREET,
                            LiveClient, ServerLauncher, incident, unique, wait_for)
 
-CHANNEL = "dashboard"  # dashboard.realtime.emitter.CHANNEL
+CHANNEL = "dashboard"  # dashboard.realtime.queue_announcer.CHANNEL
 
 
 @pytest.fixture(scope="module", params=["postgresql", "sqlite"])
@@ -139,14 +139,14 @@ def test_a_third_process_announces_to_clients_of_both(pair, clients, redis_url, 
             "title": title}
     script = textwrap.dedent("""
         import json, sys
-        from dashboard.realtime.emitter import external_announcer
+        from dashboard.realtime.queue_announcer import queue_announcer
         from dashboard.store.db import load_tree, make_engine
 
         redis_url, db_url, data = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
         engine = make_engine(db_url)
         tree = load_tree(engine)
         engine.dispose()
-        announcer = external_announcer(redis_url, lambda: tree)
+        announcer = queue_announcer(redis_url, lambda: tree)
         announcer.announce([{"name": "event", "seq": data["seq"], "unit": data["unit"], "data": data}])
         announcer.drain(10)
         print("announced", flush=True)

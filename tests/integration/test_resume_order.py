@@ -23,7 +23,7 @@ from dashboard.actions.ingest import do_ingest_events
 from dashboard.bootstrap import init_database
 from dashboard.domain.events import parse_batch
 from dashboard.domain.policy import load_policy
-from dashboard.realtime.emitter import external_announcer
+from dashboard.realtime.queue_announcer import queue_announcer
 from dashboard.services import Services
 from dashboard.settings import Settings
 from dashboard.store.db import load_tree, make_engine
@@ -46,7 +46,7 @@ def setup(request, redis_url, module_live_server, tmp_path_factory, quiet_policy
     engine = make_engine(url)
     tree = load_tree(engine)
     svc = Services(settings=settings, engine=engine, tree=tree, policy=load_policy(quiet_policy),
-                   announcer=external_announcer(redis_url, lambda: tree, interval=0))
+                   announcer=queue_announcer(redis_url, lambda: tree, interval=0))
     yield server, svc
     engine.dispose()
 

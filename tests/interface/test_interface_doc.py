@@ -78,7 +78,7 @@ def test_every_cli_command_is_documented():
 
 def _emitted_names() -> set[str]:
     names = set(SCHEMAS) | {GAP_EVENT}  # event, alert: the stored messages; gap: from the Redis manager
-    for module in ("live.py", "publisher.py"):
+    for module in ("live.py", "announcer.py"):
         tree = ast.parse((ROOT / "dashboard" / "realtime" / module).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "emit" \

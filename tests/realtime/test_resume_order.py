@@ -16,7 +16,7 @@ import socketio
 from dashboard.domain.unit_tree import UnitNode, UnitTree
 from dashboard.realtime import live
 from dashboard.realtime.holding import HoldingManager
-from dashboard.realtime.publisher import CoalescingAnnouncer
+from dashboard.realtime.announcer import CoalescingAnnouncer
 from tests.helpers import AUTH, COMMUNITY, DISTRICT, GRID, GRID2, OTHER_GRID, incident, wait_for
 from tests.realtime.test_live import NS, Socket
 

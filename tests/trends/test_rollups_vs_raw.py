@@ -24,7 +24,8 @@ from dashboard.actions.rollups import rebuild_rollups
 from dashboard.actions.sweep import do_sweep
 from dashboard.domain.events import parse_batch
 from dashboard.domain.hierarchy import default_units
-from dashboard.domain.trends import VALUES, Window, day_start
+from dashboard.domain.times import day_start
+from dashboard.domain.trends import VALUES, Window
 from dashboard.store.rollups import TABLES, derive_any_rows
 from dashboard.store.trends import PANELS, TrendQuery, answer
 from dashboard.store.trends_raw import raw_answer

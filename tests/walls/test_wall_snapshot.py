@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from dashboard.store.wall_queries import CST, day_bounds, grids_by_child, month_start, stage_outcomes
+from dashboard.store.wall_queries import grids_by_child, stage_outcomes
 from tests.helpers import AUTH, COMMUNITY, DISTRICT, GRID, GRID2, OTHER_GRID, SIBLING_COMMUNITY, STREET, unique
 from tests.walls.conftest import event, in_cst_today, reported
 
@@ -34,13 +34,6 @@ def at(hours: float) -> str:
 def test_a_stage_counts_on_the_day_its_outcome_is_known(deadline, outcome):
     result = stage_outcomes({"acknowledge": deadline}, day_start=DAY0, day_end=DAY1, now=T0 + timedelta(hours=6))
     assert result.get("acknowledge") == outcome
-
-
-def test_days_and_months_are_district_time():
-    now = datetime(2026, 11, 30, 17, 0, tzinfo=timezone.utc)  # 01:00 on 1 December in the district
-    start, end = day_bounds(now)
-    assert start == datetime(2026, 12, 1, tzinfo=CST) and end - start == timedelta(days=1)
-    assert month_start(now) == datetime(2026, 12, 1, tzinfo=CST)
 
 
 def test_each_child_with_its_grids(app):

@@ -14,8 +14,8 @@ from datetime import datetime, timezone
 import pytest
 from sqlmodel import create_engine
 
+from dashboard.domain.times import day_bounds_at, month_start
 from dashboard.store.patrol_mediation_stats import mediation_summary, patrol_summary
-from dashboard.store.wall_queries import day_bounds, month_start
 from dashboard.store.db import load_tree
 from tests.helpers import COMMUNITY, DISTRICT, GRID, GRID2, OTHER_GRID, SIBLING_GRID, STREET, wait_for
 from tests.walls.conftest import (event, expected_figures, get, kpis, open_wall, outside, post, record_requests,
@@ -43,7 +43,7 @@ def stream_figures(database_url: str, unit: str) -> dict:
     engine = create_engine(database_url)
     try:
         tree, now = load_tree(engine), datetime.now(timezone.utc)
-        start, end = day_bounds(now)
+        start, end = day_bounds_at(now)
         patrols = patrol_summary(engine, tree=tree, unit=unit, day_start=start, day_end=end, now=now)
         mediations = mediation_summary(engine, tree=tree, unit=unit, month_start=month_start(now), now=now)
     finally:

@@ -1,4 +1,7 @@
-"""Fan-out of committed messages to Socket.IO rooms, coalesced under load.
+"""The announcer: what actions hand their messages to after the commit. It fans
+them out to Socket.IO rooms, coalesced under load, through a *sink* (the
+Socket.IO server here; the Redis message queue in a process without clients,
+dashboard.realtime.queue_announcer).
 
 A message about unit U goes to the room of U and of every ancestor. Two room
 families per unit:

@@ -1,11 +1,12 @@
-"""Announcing from a process that does not serve clients (a scheduler or a
-worker): messages go through the Redis message queue to every server."""
+"""The announcer of a process that does not serve clients (a scheduler or a
+worker): its sink is the Redis message queue, which carries every room's
+frames to every server process."""
 from __future__ import annotations
 
 from typing import Callable
 
 from dashboard.domain.unit_tree import UnitTree
-from dashboard.realtime.publisher import NAMESPACE, CoalescingAnnouncer
+from dashboard.realtime.announcer import NAMESPACE, CoalescingAnnouncer
 from dashboard.realtime.redis_manager import HealthyRedisManager
 
 CHANNEL = "dashboard"  # must match SocketIO(channel=...) in dashboard.app
@@ -19,5 +20,5 @@ class QueueSink:
         self._manager.emit(event, data, namespace=NAMESPACE, room=room)
 
 
-def external_announcer(redis_url: str, tree: Callable[[], UnitTree], *, interval: float = 0.05) -> CoalescingAnnouncer:
+def queue_announcer(redis_url: str, tree: Callable[[], UnitTree], *, interval: float = 0.05) -> CoalescingAnnouncer:
     return CoalescingAnnouncer(QueueSink(redis_url), tree, interval=interval)
