@@ -1,5 +1,5 @@
 """Wall endpoints of the read API: a wall's snapshot, and the check a screen
-makes now and then that its link still opens the wall (see dashboard.screens)."""
+makes now and then that its link still opens the wall (see dashboard.actions.screen_links)."""
 from __future__ import annotations
 
 from flask import jsonify

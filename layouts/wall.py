@@ -3,7 +3,7 @@
 The layout is rendered once; assets/wall*.js fill it from a snapshot and then
 from pushed messages, one row per message (no refetch, no polling). Query
 parameters: `lang=en` (remembered in a cookie), `screen=TOKEN` (a screen
-link, see dashboard.screens), `stale=AMBER,RED` (seconds without a message
+link, see dashboard.actions.screen_links), `stale=AMBER,RED` (seconds without a message
 before the badge turns amber, then red), `reload=HH:MM|off` (the daily
 page reload, district time), `mute=1`.
 """

@@ -189,6 +189,14 @@ def get_user(engine: Engine, user_id: int | str) -> User | None:
         return session.get(User, key)
 
 
+def users_by_id(engine: Engine, user_ids: set[int]) -> dict[int, User]:
+    """The users with these ids (active or not), by id."""
+    if not user_ids:
+        return {}
+    with Session(engine, expire_on_commit=False) as session:
+        return {row.id: row for row in session.exec(select(User).where(User.id.in_(user_ids))).all()}
+
+
 def list_users(engine: Engine) -> list[User]:
     with Session(engine, expire_on_commit=False) as session:
         return list(session.exec(select(User).order_by(User.name)).all())

@@ -18,7 +18,7 @@ from dashboard.actions.sweep import do_sweep
 from dashboard.domain.events import EventIn
 from dashboard.domain.hierarchy import default_units
 from dashboard.domain.policy import default_policy
-from dashboard.screens import issue
+from dashboard.actions.screen_links import issue
 from dashboard.services import Services
 from dashboard.settings import Settings
 from dashboard.store.db import create_schema, load_tree, make_engine, seed_units

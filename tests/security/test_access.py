@@ -157,7 +157,7 @@ def test_row2_revoking_a_credential_cuts_open_sockets_at_once(module_live_server
 def test_row2_a_revoked_socket_cannot_resume_history(module_live_server, tmp_path_factory):
     from datetime import datetime, timezone
 
-    from dashboard.screens import revoke
+    from dashboard.actions.screen_links import revoke
     from dashboard.store.db import make_engine
 
     seeded = seed(tmp_path_factory.mktemp("resume-db"))
