@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from dashboard.api import api, error, services
-from dashboard.drill import is_drill
+from dashboard.store.instance_mode import is_drill
 from dashboard.services import Services
 from dashboard.store.wall_queries import wall_snapshot
 

@@ -36,7 +36,7 @@ from dashboard.domain.unit_tree import UnitTree
 from dashboard.i18n import COOKIE as LANG_COOKIE
 from dashboard.i18n import LANGS, Translator, pick_lang
 from dashboard.store import users as user_store
-from dashboard.store.audit import record_session_event
+from dashboard.actions.users import end_sessions, record_session_event
 from dashboard.store.users import NAME_MAX, PASSWORD_MAX, User
 from dashboard.throttle import Throttled, check_failures, count_failure, known_wrong, off_loop, remember_wrong
 
@@ -58,7 +58,7 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 # Endpoints that check their own form token and answer a friendly page when it is stale.
 _SELF_CHECKED_ENDPOINTS = {"auth.login"}
-# The session key holding the user's session version at login (see store.users.end_sessions).
+# The session key holding the user's session version at login (see actions.users.end_sessions).
 _SESSION_VERSION = "_sv"
 
 
@@ -362,7 +362,7 @@ def logout():
     logout_user()
     _fresh_session()
     if user is not None:
-        user_store.end_sessions(_engine(), user.id)  # the old cookie, wherever copied, is dead now
+        end_sessions(_engine(), user.id)  # the old cookie, wherever copied, is dead now
         log.info("logout: %s", user.name)
         _audit("logout", user.name)
     return redirect(url_for("auth.login"))

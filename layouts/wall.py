@@ -18,7 +18,7 @@ from dashboard.auth import session_user
 from dashboard.domain.events import INCIDENT_CATEGORIES, MEDIATION_CHANNELS, TRANSFER_TARGETS, TYPES
 from dashboard.domain.lifecycle import INCIDENT_STATUSES, MEDIATION_STATUSES, PATROL_STATUSES
 from dashboard.domain.unit_tree import UnitTree
-from dashboard.drill import is_drill
+from dashboard.store.instance_mode import is_drill
 from dashboard.i18n import COOKIE, Translator, pick_lang
 from dashboard.access import AccessRefused, check_unit, credential_of
 from dashboard.store.wall_queries import CST, grids_by_child

@@ -9,7 +9,7 @@ import pytest
 from flask import jsonify
 
 from dashboard.auth import api_auth_error, api_user, init_auth
-from dashboard.store.users import add_user
+from dashboard.actions.users import add_user
 
 DISTRICT = "tongliang"
 STREET = "bachuan"

@@ -35,7 +35,7 @@ def seed(folder, *, screen_unit: str | None = STREET) -> Seeded:
     from dashboard.actions.screen_links import issue
     from dashboard.settings import Settings
     from dashboard.store.db import make_engine
-    from dashboard.store.users import add_user
+    from dashboard.actions.users import add_user
 
     folder.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{folder / 'dashboard.db'}"
