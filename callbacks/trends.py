@@ -14,10 +14,11 @@ from flask import current_app
 from dashboard.api import BadQuery
 from dashboard.auth import session_user
 from dashboard.domain.events import INCIDENT_CATEGORIES
+from dashboard.domain.trend_rows import PANELS, TrendQuery, label_rows
 from dashboard.domain.trends import CST, Window, today, window_for
 from dashboard.i18n import Translator
 from dashboard.store.scorecard import overdue_cases
-from dashboard.store.trends import PANELS, TrendQuery, answer, label_rows
+from dashboard.store.trends import answer
 from layouts import trends as page
 from layouts import trends_figures as figures
 from layouts import trends_scorecard as scorecard
