@@ -32,6 +32,7 @@ from dashboard.store.rollup_sums import by_level, cube, parts_of, signed_parts, 
 from dashboard.store.rollups import TABLES
 from dashboard.store.scorecard import departments_panel
 
+
 # --- panels ------------------------------------------------------------------------------------------
 
 

@@ -1,7 +1,7 @@
 """People who log in (CONTRACT "Read API": a user is a browser session or HTTP
 Basic; "Command line": `users add`). Passwords are kept only as Werkzeug
-scrypt hashes. The reads; users are added and changed, and their sessions
-ended, by dashboard.actions.users.
+scrypt hashes. Here: the table and its reads; dashboard.actions.users adds and
+changes users and ends their sessions.
 
 The table joins `SQLModel.metadata`, so `create_schema` creates it once this
 module has been imported (dashboard.store.db imports it).
