@@ -18,12 +18,12 @@ from dashboard.actions.sweep import do_sweep
 from dashboard.domain.events import EventIn
 from dashboard.domain.hierarchy import default_units
 from dashboard.domain.policy import default_policy
-from dashboard.actions.screen_links import issue
+from dashboard.screens import issue
 from dashboard.services import Services
 from dashboard.settings import Settings
 from dashboard.store.db import create_schema, load_tree, make_engine, seed_units
 from dashboard.store.queries import alerts_in
-from dashboard.actions.users import add_user
+from dashboard.store.users import add_user
 from tests.helpers import GRID, Clock, Recorder, incident, mediation, patrol_started
 
 T0 = datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)
