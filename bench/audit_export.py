@@ -22,7 +22,7 @@ from dashboard.app import create_app  # noqa: E402
 from dashboard.bootstrap import init_database  # noqa: E402
 from dashboard.settings import Settings  # noqa: E402
 from dashboard.store.audit import AuditEntry  # noqa: E402
-from dashboard.store.users import add_user  # noqa: E402
+from dashboard.actions.users import add_user  # noqa: E402
 
 RANGES = (("1 day (960 rows)", "2026-11-02", "2026-11-03"), ("5 days (4,800 rows)", "2026-11-02", "2026-11-07"),
           ("60 days (too wide: 422)", "2026-11-02", "2027-01-01"))

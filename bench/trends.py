@@ -2,7 +2,7 @@
 
 For each panel, times the answer from the rollups (dashboard.store.trends,
 what the API and the page call) and the same answer computed from the raw
-log (dashboard.store.trends_raw: SQL over `event` / `alert_log`, and a walk
+log (dashboard.store.trends_from_events: SQL over `event` / `alert_log`, and a walk
 over each case's events for the stateful panels), checks that both give the
 same rows, and prints the table. Goal: <= 200 ms from the rollups for the
 whole district over a year, at least 20x faster than raw.
@@ -34,8 +34,8 @@ from dashboard.domain.trends import Window  # noqa: E402
 from dashboard.store.db import load_tree, make_engine  # noqa: E402
 from dashboard.store.models import Event  # noqa: E402
 from dashboard.store.rollups import TABLES  # noqa: E402
-from dashboard.store.trends import PANELS, TrendQuery, answer  # noqa: E402
-from dashboard.store.trends_raw import raw_answer  # noqa: E402
+from dashboard.domain.trend_rows import PANELS, TrendQuery  # noqa: E402
+from dashboard.store.trends import answer, answer_from_events  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -94,7 +94,7 @@ def main() -> None:
     for name in PANELS:
         fast, fast_cpu, fast_panel, fastest = timed_all(lambda: answer(engine, name, tree=tree, q=q, policy=policy),
                                                         args.runs)
-        slow, slow_cpu, slow_panel = timed(lambda: raw_answer(engine, name, tree=tree, q=q, policy=policy),
+        slow, slow_cpu, slow_panel = timed(lambda: answer_from_events(engine, name, tree=tree, q=q, policy=policy),
                                            args.raw_runs)
         totals = [a + b for a, b in zip(totals, (fast, slow, fast_cpu, slow_cpu))]
         same = "yes" if fast_panel.rows == slow_panel.rows else "NO"

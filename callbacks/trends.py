@@ -14,11 +14,12 @@ from dashboard.api import BadQuery
 from dashboard.auth.sessions import session_user
 from dashboard.domain.events import INCIDENT_CATEGORIES
 from dashboard.domain.times import CST
+from dashboard.domain.trend_rows import PANELS, TrendQuery, label_rows
 from dashboard.domain.trends import Window, today, window_for
 from dashboard.i18n import Translator
 from dashboard.services import current_services
 from dashboard.store.scorecard import overdue_cases
-from dashboard.store.trends import PANELS, TrendQuery, answer, label_rows
+from dashboard.store.trends import answer
 from layouts import trends as page
 from layouts import trends_figures as figures
 from layouts import trends_scorecard as scorecard

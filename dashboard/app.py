@@ -11,8 +11,8 @@ from flask import Flask, jsonify, request
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
-from dashboard import api
 from dashboard.api import BadQuery
+from dashboard.api import routes as api_routes
 from dashboard.auth import init_auth
 from dashboard.auth.throttle import init_throttle
 from dashboard.domain.policy import Policy, default_policy, load_policy
@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
     flask.extensions[EXTENSION] = services
     init_auth(flask)
     init_throttle(flask, redis_url=settings.redis_url)
-    api.register(flask)
+    api_routes.register(flask)
     register_probes(flask)
     _json_errors_for_api(flask)
     flask.wsgi_app = ChunkedInput(flask.wsgi_app, settings.max_body_bytes)

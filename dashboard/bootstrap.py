@@ -22,10 +22,10 @@ def init_database(settings: Settings) -> int:
 
 def check_instance_mode(settings: Settings) -> str:
     """A drill instance only on a drill database, a live one only on a live
-    database (dashboard.drill); raises DrillError before anything is served."""
+    database (dashboard.actions.drill); raises DrillError before anything is served."""
     from datetime import datetime, timezone
 
-    from dashboard.drill import ensure_mode
+    from dashboard.actions.drill import ensure_mode
 
     engine = make_engine(settings.database_url)
     try:

@@ -15,7 +15,7 @@ from dashboard.i18n import Translator
 from dashboard.domain.times import CST
 from dashboard.services import current_services
 from layouts import ids
-from layouts.wall import UI_TEXT, _labels
+from layouts.wall import UI_TEXT, ui_labels
 
 GROUPINGS = ("level", "stage", "category", "unit")
 CONSOLE_TEXT = ["Alert console", "Acknowledge", "Resolve", "Note", "Pending", "All active", "Log out",
@@ -36,7 +36,7 @@ def layout(lang: str | None = None, **_query) -> html.Div:
     tree = current_services().tree
     node = tree.nodes[user.unit]
     name = (lambda c: tree.nodes[c].name) if _.lang == "zh" else (lambda c: tree.nodes[c].name_en)
-    labels = _labels(_)
+    labels = ui_labels(_)
     labels["ui"].update(_.many(CONSOLE_TEXT + UI_TEXT))
     subtree = tree.subtree(user.unit)
     config = {"unit": user.unit, "level": node.level, "lang": _.lang, "csrf": generate_csrf(), "user": user.name,

@@ -23,7 +23,7 @@ from dashboard.domain.trends import RANGES, Window, today, window_for
 from dashboard.i18n import Translator
 from dashboard.services import current_services
 from dashboard.settings import ROOT
-from dashboard.store.trends import PANELS
+from dashboard.domain.trend_rows import PANELS
 from layouts.trends_figures import graph_config
 from layouts.trends_scorecard import TABLE
 

@@ -3,7 +3,7 @@
 The layout is rendered once; assets/wall*.js fill it from a snapshot and then
 from pushed messages, one row per message (no refetch, no polling). Query
 parameters: `lang=en` (remembered in a cookie), `screen=TOKEN` (a screen
-link, see dashboard.screens), `stale=AMBER,RED` (seconds without a message
+link, see dashboard.actions.screen_links), `stale=AMBER,RED` (seconds without a message
 before the badge turns amber, then red), `reload=HH:MM|off` (the daily
 page reload, district time), `mute=1`.
 """
@@ -18,7 +18,7 @@ from dashboard.auth.sessions import session_user
 from dashboard.domain.events import INCIDENT_CATEGORIES, MEDIATION_CHANNELS, TRANSFER_TARGETS, TYPES
 from dashboard.domain.lifecycle import INCIDENT_STATUSES, MEDIATION_STATUSES, PATROL_STATUSES
 from dashboard.domain.unit_tree import UnitTree
-from dashboard.drill import is_drill
+from dashboard.store.instance_mode import is_drill
 from dashboard.i18n import COOKIE, Translator, pick_lang
 from dashboard.auth.access import AccessRefused, check_unit, credential_of
 from dashboard.domain.times import CST
@@ -45,7 +45,7 @@ UI_TEXT = ["level:community", "level:street", "level:district", "short:community
 _SUFFIXES = {"zh": ("街道", "镇", "社区", "区"), "en": (" Street", " Town", " Community", " District")}
 
 
-def _labels(_: Translator) -> dict:
+def ui_labels(_: Translator) -> dict:
     zh = _.lang == "zh"
     all_types = sorted({t for types in TYPES.values() for t in types})
     return {
@@ -105,7 +105,7 @@ def layout(unit_code: str | None = None, lang: str | None = None, screen: str | 
     name = (lambda c: tree.nodes[c].name) if _.lang == "zh" else (lambda c: tree.nodes[c].name_en)
     children = list(tree.children.get(node.code, []))
     config = {
-        "unit": node.code, "level": node.level, "lang": _.lang, "labels": _labels(_),
+        "unit": node.code, "level": node.level, "lang": _.lang, "labels": ui_labels(_),
         "units": {c: name(c) for c in subtree},
         "short": {c: short_name(tree, c, _.lang, node.level) for c in subtree},
         "parents": {c: tree.nodes[c].parent for c in subtree if c != node.code},

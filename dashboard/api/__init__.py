@@ -1,9 +1,9 @@
 """The HTTP API under /api/v1 (CONTRACT "Ingest API" and "Read API"): thin
 handlers that parse, call one action or query, and shape the answer.
 
-This module holds what every resource shares — the blueprint, the error
-answers, the query-argument helpers — and `register(flask)`, which builds the
-blueprint and adds each resource's routes to it:
+This module holds what every resource shares — the error answers and the
+query-argument helpers; `routes.py` builds the blueprint (`register(flask)`)
+and adds each resource's routes to it:
 
 | module | routes |
 | --- | --- |
@@ -24,10 +24,9 @@ import json
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Response, jsonify, request
 
-from dashboard.auth.access import guard_api_read, home_unit
+from dashboard.auth.access import home_unit
 from dashboard.services import Services, current_services
 
 PREFIX = "/api/v1"
@@ -35,20 +34,6 @@ MAX_SEQ = 2**63 - 1  # a BIGINT: anything above cannot name a stored row
 # Calendar days a query may name: wide enough for any record, narrow enough that
 # a day's bounds in any time zone stay inside what datetime and the databases hold.
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
-
-
-def register(flask: Flask) -> None:
-    """Add the API to `flask`: a blueprint of its own per app, every resource's routes on it."""
-    from dashboard.api import alerts, audit, case, events, me, openapi, patrols_mediations, trends, units, walls
-
-    api = Blueprint("api", __name__, url_prefix=PREFIX)
-    api.before_request(guard_api_read)  # every read in scope of its credential (dashboard.auth.access)
-    for resource in (events, units, walls, alerts, audit, case, trends, patrols_mediations, me, openapi):
-        resource.add_routes(api)
-    api.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])(unknown_endpoint)
-    api.register_error_handler(BadQuery, _bad_query)
-    api.register_error_handler(HTTPException, _http_error)
-    flask.register_blueprint(api)
 
 
 def services() -> Services:
@@ -69,30 +54,6 @@ class BadQuery(Exception):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field, self.message = field, message
-
-
-def _bad_query(exc: BadQuery):
-    return error(422, f"bad query parameter {exc.field!r}: {exc.message}",
-                 [{"index": 0, "field": exc.field, "message": exc.message}])
-
-
-def unknown_endpoint(rest: str):
-    """Without this, Dash's catch-all page route would answer unknown API paths with HTML."""
-    path = f"{PREFIX}/{rest}"
-    allowed = sorted({m for rule in current_app.url_map.iter_rules() if rule.rule == path
-                      for m in (rule.methods or ()) if m not in ("HEAD", "OPTIONS")})
-    if allowed:
-        response, status = error(405, f"{request.method} not allowed on {path}; use {', '.join(allowed)}")
-        response.headers["Allow"] = ", ".join(allowed)
-        return response, status
-    return error(404, f"no such endpoint: {path} (see /api/v1/openapi.json)")
-
-
-def _http_error(exc: HTTPException):
-    if exc.code == 413:
-        limit = services().settings.max_body_bytes
-        return error(413, f"body too large: at most {limit} bytes (send at most 1000 events per request)")
-    return error(exc.code or 500, exc.description or exc.name)
 
 
 # ---------------------------------------------------------------- request body and arguments

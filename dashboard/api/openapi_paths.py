@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dashboard.domain.events import INCIDENT_CATEGORIES, MAX_BATCH, TYPES
-from dashboard.store.trends import PANELS as TREND_PANELS
+from dashboard.domain.trend_rows import PANELS as TREND_PANELS
 
 MAX_ID = 2**63 - 1
 PANELS = tuple(dict.fromkeys((*TREND_PANELS, "departments")))  # CONTRACT: panels include the department scorecard

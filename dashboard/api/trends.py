@@ -32,7 +32,8 @@ from dashboard.domain.trends import RANGES, today, window_for
 from dashboard.services import Services, utcnow
 from dashboard.store.queries import current_head
 from dashboard.store.serialize import iso
-from dashboard.store.trends import COLUMNS, FILTERED, PANELS, TrendQuery, answer, label_rows
+from dashboard.domain.trend_rows import COLUMNS, FILTERED, PANELS, TrendQuery, label_rows
+from dashboard.store.trends import answer
 
 
 def _list_arg(name: str) -> list[str]:

@@ -1,11 +1,11 @@
 """Wall endpoints of the read API: a wall's snapshot, and the check a screen
-makes now and then that its link still opens the wall (see dashboard.screens)."""
+makes now and then that its link still opens the wall (see dashboard.actions.screen_links)."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
 from dashboard.api import error, services
-from dashboard.drill import is_drill
+from dashboard.store.instance_mode import is_drill
 from dashboard.services import Services
 from dashboard.store.wall_queries import wall_snapshot
 

@@ -26,15 +26,15 @@ from datetime import datetime
 
 from flask import g, request
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 from werkzeug.exceptions import Forbidden, Unauthorized
 
+from dashboard.actions import screen_links as screen_link_actions
 from dashboard.auth.basic import api_auth_error, api_user
 from dashboard.auth.sessions import CurrentUser
+from dashboard.domain.screen_access import BAD_SCREEN, NEEDS_CREDENTIAL, scope_refusal, screen_access
 from dashboard.domain.unit_tree import UnitTree
-from dashboard.screens import LAST_USED_EVERY, hash_token, required as tokens_issued
 from dashboard.services import Services, current_services
-from dashboard.store.screen_tokens import ScreenToken
+from dashboard.store.screen_links import ScreenToken, required as tokens_issued, token_row, unrevoked_ids
 from dashboard.store.users import User
 
 # Answered to anyone: the hierarchy, the interface description, and the catch-all 404/405;
@@ -74,28 +74,21 @@ class AccessRefused(Exception):
         return (Unauthorized if self.status == 401 else Forbidden)(description=self.reason)
 
 
-# Reasons are English msgids: the wall page shows them translated.
-NEEDS_CREDENTIAL = "This wall needs a screen link (ask for one) or a login."
-BAD_SCREEN = "This screen link has been revoked or is unknown."
-OUT_OF_SCOPE = "This screen link is for another unit."
-
-
 def walls_open(svc: Services) -> bool:
     """Anonymous reads allowed: the deployment did not close them, and no screen token was ever issued."""
     return svc.settings.open_walls and not tokens_issued(svc.engine)
 
 
-def screen_token(engine: Engine, token: str, now: datetime) -> ScreenToken | None:
-    """The live (issued, unrevoked) token row for this plain token, or None."""
-    with Session(engine, expire_on_commit=False) as session:
-        row = session.exec(select(ScreenToken).where(ScreenToken.token_hash == hash_token(token))).first()
-        if row is None or row.revoked_at is not None:
-            return None
-        if row.last_used_at is None or now - row.last_used_at > LAST_USED_EVERY:
-            row.last_used_at = now
-            session.add(row)
-            session.commit()
-        return row
+def screen_link(engine: Engine, token: str, now: datetime) -> ScreenToken:
+    """The live (issued, unrevoked) link of this plain token, its use recorded; AccessRefused(401) otherwise."""
+    link = token_row(engine, token)
+    decision = screen_access(link, now=now)
+    if not decision.allowed:
+        raise AccessRefused(decision.status, decision.reason)
+    if decision.touch:
+        screen_link_actions.touch(engine, token_id=link.id, now=now)
+        link.last_used_at = now
+    return link
 
 
 def credential_of(svc: Services, *, user, screen: object, user_problem: str = "") -> Credential:
@@ -105,25 +98,23 @@ def credential_of(svc: Services, *, user, screen: object, user_problem: str = ""
     password), which refuses the request even when a screen token is valid."""
     if user_problem:
         raise AccessRefused(401, user_problem)
-    token_row = None
+    link = None
     if screen is not None and screen != "":
         if not isinstance(screen, str) or len(screen) > 200:
             raise AccessRefused(401, BAD_SCREEN)
-        token_row = screen_token(svc.engine, screen, svc.clock())
-        if token_row is None:
-            raise AccessRefused(401, BAD_SCREEN)
+        link = screen_link(svc.engine, screen, svc.clock())
     units: list[str] = []
     if user is not None:
         units.append(user.unit)
-    if token_row is not None:
-        units.append(token_row.unit)
+    if link is not None:
+        units.append(link.unit)
     if not units:
         if walls_open(svc):
             return Credential("anonymous")
         raise AccessRefused(401, NEEDS_CREDENTIAL)
-    kind = "+".join(k for k, present in (("user", user is not None), ("screen", token_row is not None)) if present)
+    kind = "+".join(k for k, present in (("user", user is not None), ("screen", link is not None)) if present)
     return Credential(kind, tuple(units), user_id=getattr(user, "id", None),
-                      token_id=token_row.id if token_row is not None else None,
+                      token_id=link.id if link is not None else None,
                       user_unit=getattr(user, "unit", None), user_role=getattr(user, "role", None),
                       session_version=getattr(user, "session_version", None))
 
@@ -132,10 +123,9 @@ def check_unit(svc: Services, cred: Credential, unit: str) -> None:
     """AccessRefused(403) unless `unit` lies in the subtree of one of the credential's units."""
     if cred.anonymous:
         return
-    lineage = svc.tree.lineage(unit)
-    if not any(u in lineage for u in cred.units):
-        raise AccessRefused(403, OUT_OF_SCOPE if cred.kind == "screen" else
-                            f"unit {unit} lies outside the scope of this credential ({', '.join(cred.units)})")
+    refusal = scope_refusal(svc.tree, unit, cred.units, screen_only=cred.kind == "screen")
+    if refusal is not None:
+        raise AccessRefused(403, refusal)
 
 
 def can_act_on(user: CurrentUser | User | None, unit_code: str, tree: UnitTree) -> bool:
@@ -206,15 +196,10 @@ def guard_api_read():
 def revoked_among(engine: Engine, creds: dict[str, Credential]) -> set[str]:
     """Of these socket credentials (by sid), the sids whose credential was revoked since:
     a revoked screen token, or a user deactivated, logged out, or moved to another unit or role."""
-    token_ids = {c.token_id for c in creds.values() if c.token_id is not None}
-    user_ids = {c.user_id for c in creds.values() if c.user_id is not None}
-    if not token_ids and not user_ids:
-        return set()
-    with Session(engine) as session:
-        live_tokens = set(session.exec(select(ScreenToken.id).where(
-            ScreenToken.id.in_(token_ids), ScreenToken.revoked_at.is_(None))).all()) if token_ids else set()
-        users = {row.id: row for row in session.exec(select(User).where(User.id.in_(user_ids))).all()} \
-            if user_ids else {}
+    from dashboard.store.users import users_by_id
+
+    live_tokens = unrevoked_ids(engine, {c.token_id for c in creds.values() if c.token_id is not None})
+    users = users_by_id(engine, {c.user_id for c in creds.values() if c.user_id is not None})
     dead = set()
     for sid, c in creds.items():
         if c.token_id is not None and c.token_id not in live_tokens:

@@ -13,7 +13,7 @@ from dashboard.store.users import User
 from dashboard.services import current_services
 
 login_manager = LoginManager()
-# The session key holding the user's session version at login (see store.users.end_sessions).
+# The session key holding the user's session version at login (see actions.users.end_sessions).
 SESSION_VERSION = "_sv"
 
 

@@ -18,7 +18,7 @@ from dashboard.auth.throttle import Throttled, check_failures, count_failure, of
 from dashboard.i18n import COOKIE as LANG_COOKIE
 from dashboard.i18n import LANGS, Translator, pick_lang
 from dashboard.store import users as user_store
-from dashboard.store.audit import record_session_event
+from dashboard.actions.users import end_sessions, record_session_event
 from dashboard.store.users import NAME_MAX, PASSWORD_MAX
 from dashboard.services import current_services
 
@@ -180,7 +180,7 @@ def logout():
     logout_user()
     _fresh_session()
     if user is not None:
-        user_store.end_sessions(users_engine(), user.id)  # the old cookie, wherever copied, is dead now
+        end_sessions(users_engine(), user.id)  # the old cookie, wherever copied, is dead now
         log.info("logout: %s", user.name)
         _audit("logout", user.name)
     return redirect(url_for("auth.login"))

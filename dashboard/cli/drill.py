@@ -1,5 +1,5 @@
 """`python -m dashboard drill ...`: prepare and inspect a drill database
-(see dashboard.drill)."""
+(see dashboard.actions.drill)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -18,7 +18,7 @@ def drill() -> None:
 def init() -> None:
     """Create the database of DASHBOARD_DATABASE_URL with the default units and mark it as a drill database."""
     from dashboard.bootstrap import init_database
-    from dashboard.drill import DrillError, ensure_mode
+    from dashboard.actions.drill import DrillError, ensure_mode
     from dashboard.store.db import make_engine
 
     settings = cli_settings()
@@ -36,7 +36,7 @@ def init() -> None:
 @drill.command("status")
 def status() -> None:
     """Say whether the database of DASHBOARD_DATABASE_URL is live, a drill, or not marked yet."""
-    from dashboard.drill import database_mode
+    from dashboard.store.instance_mode import database_mode
 
     with cli_engine() as engine:
         click.echo(database_mode(engine) or "unmarked (takes the mode of the first server started on it)")

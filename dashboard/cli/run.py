@@ -26,7 +26,7 @@ def run(host: str | None, port: int | None, demo: bool | None) -> None:
     changes = {k: v for k, v in {"host": host, "port": port, "demo": demo}.items() if v is not None}
     if changes.get("demo") and not settings.ingest_tokens:
         changes["ingest_tokens"] = (DEMO_TOKEN,)
-    from dashboard.drill import DrillError
+    from dashboard.actions.drill import DrillError
 
     try:
         serve(settings.with_(**changes))

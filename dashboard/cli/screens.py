@@ -1,5 +1,5 @@
 """`python -m dashboard screens ...`: issue, list and revoke the display
-tokens of wall screens (see dashboard.screens). The first token issued
+tokens of wall screens (see dashboard.actions.screen_links). The first token issued
 switches the deployment to "walls need a screen link or a login"."""
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def screens() -> None:
               help="How screens reach the server (default: DASHBOARD_PUBLIC_URL, else DASHBOARD_HOST and DASHBOARD_PORT).")
 def add(unit: str, label: str, base_url: str | None) -> None:
     """Issue a token and print the wall link that carries it (shown once)."""
-    from dashboard.screens import ScreenError, issue
+    from dashboard.actions.screen_links import ScreenError, issue
     from dashboard.store.audit import cli_actor
 
     base_url = base_url or cli_settings().base_url
@@ -42,7 +42,7 @@ def add(unit: str, label: str, base_url: str | None) -> None:
 @screens.command("list")
 def list_() -> None:
     """List the tokens: id, unit, label, created, last used, state."""
-    from dashboard.screens import list_tokens
+    from dashboard.store.screen_links import list_tokens
 
     with cli_engine() as engine:
         rows = list_tokens(engine)
@@ -60,7 +60,7 @@ def list_() -> None:
 @click.argument("token_id", type=int)
 def revoke_(token_id: int) -> None:
     """Revoke token TOKEN_ID: screens using it lose the wall at their next check."""
-    from dashboard.screens import ScreenError, revoke
+    from dashboard.actions.screen_links import ScreenError, revoke
     from dashboard.store.audit import cli_actor
 
     with cli_engine() as engine:

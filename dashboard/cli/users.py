@@ -34,7 +34,7 @@ def users() -> None:
 def add(name: str, role: str, unit: str) -> None:
     """Add user NAME; the password is read from standard input (at least 8 characters)."""
     from dashboard.store.audit import cli_actor
-    from dashboard.store.users import UserError, add_user
+    from dashboard.actions.users import UserError, add_user
 
     password = _read_password()
     with cli_engine() as engine:
@@ -53,7 +53,7 @@ def add(name: str, role: str, unit: str) -> None:
 def change(name: str, role: str | None, unit: str | None, deactivate: bool | None) -> None:
     """Change user NAME's role or unit, or deactivate them (written to the audit trail)."""
     from dashboard.store.audit import cli_actor
-    from dashboard.store.users import UserError, change_user
+    from dashboard.actions.users import UserError, change_user
 
     with cli_engine() as engine:
         try:

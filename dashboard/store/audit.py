@@ -3,8 +3,8 @@ acknowledgements, screen links issued and revoked, users added, changed or
 deactivated. Alert changes keep their own log (`alert_log`, written by
 dashboard.actions.alerts); `GET /api/v1/audit` reads both in time order.
 
-Append-only: rows are inserted by `add_entry` / `record` and never updated or
-deleted — the ORM guard below refuses it, and a test scans the code for it.
+Append-only: rows are inserted by `add_entry` (in the transaction of the
+action it records, dashboard.actions.*) and never updated or deleted — the ORM guard below refuses it, and a test scans the code for it.
 
 The table joins `SQLModel.metadata` once this module is imported
 (dashboard.store.db imports it).
@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import Index, event
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, Session, select
 
@@ -84,17 +83,6 @@ def add_entry(session: Session, *, action: str, actor: str, unit: str | None, at
                        note=note[:NOTE_MAX] if note else None, **scope)
     session.add(entry)
     return entry
-
-
-def record_session_event(engine: Engine, *, action: str, name: str, address: str | None, at: datetime) -> None:
-    """A login, failed login or logout by user `name` (the attempted name on a
-    failure), scoped to that user's unit when the name exists."""
-    from dashboard.store.users import User
-
-    with Session(engine) as session:
-        unit = session.exec(select(User.unit).where(User.name == (name or "")[:200])).first()
-        add_entry(session, action=action, actor=name or "", unit=unit, at=at, address=address)
-        session.commit()
 
 
 def cli_actor() -> tuple[str, str]:

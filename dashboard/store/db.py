@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from dashboard.domain.unit_tree import UnitLike, UnitTree
-from dashboard.store import audit, departments, instance_mode, models, rollups, screen_tokens, users  # noqa: F401  (registers the tables)
+from dashboard.store import audit, departments, instance_mode, models, rollups, screen_links, users  # noqa: F401  (registers the tables)
 from dashboard.store.models import Counter, Unit
 
 

@@ -14,26 +14,25 @@ subtree and a window, how it did on its own clocks (domain.departments).
 
 Counts come from the `trend_department` rollup (month rows for whole months,
 day rows for the rest, or a month's row minus its days outside the window); `overdue_now` from the open items. Rows are ranked by
-score (no score last), then by the department list's order.
+score (no score last), then by the department list's order
+(dashboard.domain.trend_rows.scorecard_rows, shared with
+dashboard.store.scorecard_from_events).
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
 from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from dashboard.domain.departments import DEFAULT_DEPARTMENTS, overdue_stage
-from dashboard.domain.policy import Policy, Scorecard
-from dashboard.domain.trends import percentile
+from dashboard.domain.departments import overdue_stage
+from dashboard.domain.policy import Policy
+from dashboard.domain.trend_rows import COLUMNS, Panel, TrendQuery, scorecard_rows
 from dashboard.domain.unit_tree import UnitTree
 from dashboard.store.models import Item
+from dashboard.store.rollup_sums import signed_parts, summed
 from dashboard.store.rollups import TABLES
-from dashboard.store.trends import COLUMNS, Panel, TrendQuery, rate, signed_parts, summed
-
-Counts = Mapping[tuple[str, str, int], list[int]]   # (department, measure, bin) -> [n, on_time]
 
 
 def departments_panel(engine: Engine, *, tree: UnitTree, q: TrendQuery, policy: Policy | None = None,
@@ -76,39 +75,3 @@ def overdue_counts(engine: Engine, *, tree: UnitTree, unit: str, now: datetime |
     for case in overdue_cases(engine, tree=tree, unit=unit, now=now):
         counts[case["department"]] += 1
     return dict(counts)
-
-
-def scorecard_rows(counts: Counts, overdue: Mapping[str, int], policy: Policy | None,
-                   order: tuple[str, ...] | None = None) -> list[dict]:
-    """The panel's rows from rollup (or raw) counts; shared by both answers."""
-    card = policy.scorecard if policy is not None else Scorecard()
-    per: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for (department, measure, bin_), (n, on_time) in counts.items():
-        if n:
-            per[department][measure].append((bin_, n, on_time))
-    rows = []
-    for department in set(per) | {d for d, n in overdue.items() if n}:
-        m = per.get(department, {})
-        total = {k: sum(n for _, n, _ in m.get(k, ())) for k in ("dispatched", "arrive", "resolve",
-                                                                  "escalated", "reopened")}
-        on_time = {k: sum(o for _, _, o in m.get(k, ())) for k in ("arrive", "resolve")}
-        row = {"department": department, "dispatched": total["dispatched"],
-               "arrive_n": total["arrive"], "arrive_on_time": on_time["arrive"],
-               "arrive_rate": rate(on_time["arrive"], total["arrive"]),
-               "resolve_n": total["resolve"], "resolve_on_time": on_time["resolve"],
-               "resolve_rate": rate(on_time["resolve"], total["resolve"]),
-               "overdue_now": overdue.get(department, 0), "escalations": total["escalated"],
-               "reopened": total["reopened"],
-               "arrive_p50_min": percentile([(b, n) for b, n, _ in m.get("arrive", ())], 0.5),
-               "resolve_p50_min": percentile([(b, n) for b, n, _ in m.get("resolve", ())], 0.5)}
-        row["score"] = card.score(dispatched=row["dispatched"], arrive_rate=row["arrive_rate"],
-                                  resolve_rate=row["resolve_rate"], escalations=row["escalations"],
-                                  reopened=row["reopened"])
-        rows.append(row)
-    rank = _department_order(order)
-    return sorted(rows, key=lambda r: (r["score"] is None, -(r["score"] or 0), rank(r["department"])))
-
-
-def _department_order(order: tuple[str, ...] | None):
-    codes = order or tuple(d.code for d in DEFAULT_DEPARTMENTS)
-    return lambda code: (codes.index(code), "") if code in codes else (len(codes), code)

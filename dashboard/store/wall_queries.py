@@ -132,7 +132,7 @@ def covered_today(engine: Engine, *, tree: UnitTree, unit: str, day_start: datet
     return sorted(reached)
 
 
-def stream_stats(engine: Engine, *, tree: UnitTree, unit: str, now: datetime) -> dict[str, Any]:
+def patrol_mediation_stats(engine: Engine, *, tree: UnitTree, unit: str, now: datetime) -> dict[str, Any]:
     """Patrol and mediation aggregates (dashboard.store.patrol_mediation_stats)."""
     day_start, day_end = day_bounds_at(now)
     patrols = patrol_summary(engine, tree=tree, unit=unit, day_start=day_start, day_end=day_end, now=now)
@@ -164,5 +164,5 @@ def wall_snapshot(engine: Engine, *, tree: UnitTree, unit: str, now: datetime) -
         "today": incidents_today(engine, tree=tree, unit=unit, head=head, day_start=day_start, day_end=day_end,
                                  now=now),
         "covered": covered_today(engine, tree=tree, unit=unit, day_start=day_start, day_end=day_end),
-        "stats": stream_stats(engine, tree=tree, unit=unit, now=now),
+        "stats": patrol_mediation_stats(engine, tree=tree, unit=unit, now=now),
     }

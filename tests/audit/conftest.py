@@ -12,7 +12,7 @@ import pytest
 from dashboard.actions.ingest import do_ingest_events
 from dashboard.actions.sweep import do_sweep
 from dashboard.domain.events import EventIn
-from dashboard.store.users import add_user
+from dashboard.actions.users import add_user
 from tests.helpers import Clock
 
 PASSWORD = "correct horse 1"

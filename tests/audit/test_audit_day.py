@@ -27,7 +27,7 @@ DAY = {"from": "2026-11-27", "to": "2026-11-28"}
 def run_cli(monkeypatch, database_url: str, minute: float, *args: str, input: str | None = None) -> str:
     """`python -m dashboard ARGS` in this process, its clock at `minute` of the day."""
     monkeypatch.setattr("dashboard.cli.screens._now", lambda: at(minute))
-    monkeypatch.setattr("dashboard.store.users._utcnow", lambda: at(minute))
+    monkeypatch.setattr("dashboard.actions.users._utcnow", lambda: at(minute))
     result = CliRunner().invoke(main, list(args), input=input, catch_exceptions=False,
                                 env={"DASHBOARD_DATABASE_URL": database_url})
     assert result.exit_code == 0, result.output

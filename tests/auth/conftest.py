@@ -8,9 +8,9 @@ from typing import Iterator
 import pytest
 from flask import jsonify
 
+from dashboard.actions.users import add_user
 from dashboard.auth import init_auth
 from dashboard.auth.basic import api_auth_error, api_user
-from dashboard.store.users import add_user
 
 DISTRICT = "tongliang"
 STREET = "bachuan"

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from dashboard.store.users import User, UserError, add_user, authenticate, get_user, list_users
+from dashboard.actions.users import UserError, add_user
+from dashboard.store.users import User, authenticate, get_user, list_users
 from tests.auth.conftest import COMMUNITY, PASSWORD, STREET
 
 

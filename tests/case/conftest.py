@@ -25,7 +25,7 @@ def at(text: str) -> datetime:
 
 @pytest.fixture
 def case_app(app_factory, db_url):
-    from dashboard.store.users import add_user
+    from dashboard.actions.users import add_user
 
     app = app_factory(db_url, DASHBOARD_POLICY_FILE="", DASHBOARD_COALESCE_MS="0")
     app.services.clock = Clock(at("03-02T09:00"))

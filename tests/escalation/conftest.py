@@ -50,7 +50,7 @@ def policy_file(tmp_path) -> Callable[..., Path]:
 def add_users(database_url: str, users: dict[str, tuple[str, str]], password: str = PASSWORD) -> None:
     """Add `{name: (role, unit)}` to a seeded database (what `python -m dashboard users add` does)."""
     from dashboard.store.db import create_schema, make_engine
-    from dashboard.store.users import add_user
+    from dashboard.actions.users import add_user
 
     engine = make_engine(database_url)
     try:

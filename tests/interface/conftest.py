@@ -12,7 +12,7 @@ def api_server(module_live_server, tmp_path_factory):
     from dashboard.bootstrap import init_database
     from dashboard.settings import Settings
     from dashboard.store.db import make_engine
-    from dashboard.store.users import add_user
+    from dashboard.actions.users import add_user
 
     folder = tmp_path_factory.mktemp("interface-db")
     url = f"sqlite:///{folder / 'db.sqlite'}"

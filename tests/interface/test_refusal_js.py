@@ -40,7 +40,7 @@ def _connect(url: str, auth: dict) -> dict:
 
 
 def test_refusals_carry_their_reason(live_server, sqlite_url):
-    from dashboard.screens import issue
+    from dashboard.actions.screen_links import issue
     from dashboard.store.db import make_engine
     from datetime import datetime, timezone
 

@@ -32,10 +32,10 @@ class Seeded:
 def seed(folder, *, screen_unit: str | None = STREET) -> Seeded:
     """A SQLite database with the default units, USERS and (unless None) one screen link."""
     from dashboard.bootstrap import init_database
-    from dashboard.screens import issue
+    from dashboard.actions.screen_links import issue
     from dashboard.settings import Settings
     from dashboard.store.db import make_engine
-    from dashboard.store.users import add_user
+    from dashboard.actions.users import add_user
 
     folder.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{folder / 'dashboard.db'}"

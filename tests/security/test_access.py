@@ -123,7 +123,7 @@ def _cli(server, *args: str) -> subprocess.CompletedProcess:
 
 def test_row2_revoking_a_credential_cuts_open_sockets_at_once(module_live_server, tmp_path_factory):
     from dashboard.store.db import make_engine
-    from dashboard.store.users import change_user
+    from dashboard.actions.users import change_user
 
     seeded = seed(tmp_path_factory.mktemp("revoke-db"))
     server = module_live_server("revoke", env={"DASHBOARD_LOGIN_FAILURES": "1000/minute"}, database_url=seeded.url)
@@ -157,7 +157,7 @@ def test_row2_revoking_a_credential_cuts_open_sockets_at_once(module_live_server
 def test_row2_a_revoked_socket_cannot_resume_history(module_live_server, tmp_path_factory):
     from datetime import datetime, timezone
 
-    from dashboard.screens import revoke
+    from dashboard.actions.screen_links import revoke
     from dashboard.store.db import make_engine
 
     seeded = seed(tmp_path_factory.mktemp("resume-db"))

@@ -38,7 +38,7 @@ def trend_app(app_factory, db_url, tmp_path):
     """An app on each database with the bundled policy (deadlines, surges) and a frozen clock.
     The history is posted up front, ahead of the frozen clock: the event_time window allows it."""
     from dashboard.domain.policy import DEFAULT_POLICY_FILE
-    from dashboard.store.users import add_user
+    from dashboard.actions.users import add_user
 
     policy = tmp_path / "policy.yaml"
     policy.write_text(DEFAULT_POLICY_FILE.read_text(encoding="utf-8") + "\nevent_time: {future: 30d}\n", encoding="utf-8")

@@ -14,7 +14,7 @@ from tests.trends.test_panels_exact import inc, rep
 
 @pytest.fixture
 def api(app_factory, sqlite_url):
-    from dashboard.store.users import add_user
+    from dashboard.actions.users import add_user
 
     app = app_factory(sqlite_url, DASHBOARD_POLICY_FILE="")
     app.services.clock = Clock(datetime.fromisoformat("2026-03-20T12:00:00+08:00"))

@@ -264,8 +264,8 @@ def test_patrol_panel(march, panel):
 def test_every_panel_equals_the_raw_log(march):
     """The same hand-built month, every panel and a few cuts: rollups == raw log."""
     from dashboard.domain.trends import Window
-    from dashboard.store.trends import PANELS, TrendQuery, answer
-    from dashboard.store.trends_raw import raw_answer
+    from dashboard.domain.trend_rows import PANELS, TrendQuery
+    from dashboard.store.trends import answer, answer_from_events
     from tests.trends.conftest import day
 
     svc = march.services
@@ -275,4 +275,4 @@ def test_every_panel_equals_the_raw_log(march):
                 q = TrendQuery(unit=unit, window=Window(day(start), day(end)), categories=cats, priorities=prios)
                 for name in PANELS:
                     assert answer(svc.engine, name, tree=svc.tree, q=q).rows == \
-                        raw_answer(svc.engine, name, tree=svc.tree, q=q, policy=svc.policy).rows, (unit, start, end, cats, prios, name)
+                        answer_from_events(svc.engine, name, tree=svc.tree, q=q, policy=svc.policy).rows, (unit, start, end, cats, prios, name)

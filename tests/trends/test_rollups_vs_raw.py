@@ -27,8 +27,8 @@ from dashboard.domain.hierarchy import default_units
 from dashboard.domain.times import day_start
 from dashboard.domain.trends import VALUES, Window
 from dashboard.store.rollups import TABLES, derive_any_rows
-from dashboard.store.trends import PANELS, TrendQuery, answer
-from dashboard.store.trends_raw import raw_answer
+from dashboard.domain.trend_rows import PANELS, TrendQuery
+from dashboard.store.trends import answer, answer_from_events
 from feeds.simulator import Simulator
 from tests.helpers import ROOT
 
@@ -59,7 +59,7 @@ def assert_panels_equal(svc, windows: list[Window]) -> int:
                 q = TrendQuery(unit=unit, window=window, categories=cats, priorities=prios)
                 for name in PANELS:
                     fast = answer(svc.engine, name, tree=svc.tree, q=q)
-                    slow = raw_answer(svc.engine, name, tree=svc.tree, q=q, policy=svc.policy)
+                    slow = answer_from_events(svc.engine, name, tree=svc.tree, q=q, policy=svc.policy)
                     assert fast.rows == slow.rows, (unit, window, cats, prios, name)
                     checked += 1
     return checked

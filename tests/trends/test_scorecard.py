@@ -95,15 +95,15 @@ def test_scorecard_rollups_equal_raw_and_rebuild(departments_set):
 
     from dashboard.actions.rollups import rebuild_rollups
     from dashboard.domain.trends import Window
-    from dashboard.store.trends import TrendQuery, answer
-    from dashboard.store.trends_raw import raw_answer
+    from dashboard.domain.trend_rows import TrendQuery
+    from dashboard.store.trends import answer, answer_from_events
     from tests.trends.test_rollups_vs_raw import rollup_rows
 
     svc = departments_set.services
     for unit in ("tongliang", "bachuan", "bachuan-zhengjie", "nancheng"):
         for window in (Window(date(2026, 3, 1), date(2026, 3, 31)), Window(date(2026, 2, 20), date(2026, 3, 5))):
             q = TrendQuery(unit=unit, window=window)
-            assert answer(svc.engine, "departments", tree=svc.tree, q=q, policy=svc.policy).rows == raw_answer(
+            assert answer(svc.engine, "departments", tree=svc.tree, q=q, policy=svc.policy).rows == answer_from_events(
                 svc.engine, "departments", tree=svc.tree, q=q, policy=svc.policy).rows
     before = rollup_rows(svc.engine)
     rebuild_rollups(svc)

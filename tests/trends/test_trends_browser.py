@@ -33,7 +33,7 @@ def trends_server(request, tmp_path, sqlite_url):
     """`python -m dashboard run` a district leader,
     and a few March incidents posted through the ingest API."""
     from dashboard.store.db import make_engine
-    from dashboard.store.users import add_user
+    from dashboard.actions.users import add_user
 
     engine = make_engine(sqlite_url)
     add_user(engine, name=LEADER, password=PASSWORD, role="leader", unit="tongliang")

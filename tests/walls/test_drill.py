@@ -1,4 +1,4 @@
-"""Drill mode (dashboard.drill): a drill runs on a database of its own, the
+"""Drill mode (dashboard.actions.drill): a drill runs on a database of its own, the
 database remembers it is a drill, and every wall shows a large 演练 DRILL
 marker."""
 from __future__ import annotations
@@ -8,8 +8,9 @@ from datetime import datetime, timezone
 import pytest
 from click.testing import CliRunner
 
-from dashboard.drill import DRILL, LIVE, DrillError, database_mode, ensure_mode, is_drill, mark
+from dashboard.actions.drill import DrillError, ensure_mode, mark
 from dashboard.cli.drill import drill
+from dashboard.store.instance_mode import DRILL, LIVE, database_mode, is_drill
 from dashboard.store.db import create_schema, make_engine
 from tests.helpers import COMMUNITY, DISTRICT, STREET
 from tests.walls.conftest import open_wall, reported

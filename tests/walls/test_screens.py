@@ -1,4 +1,4 @@
-"""Screen links (dashboard.screens): while no token was ever issued walls are
+"""Screen links (dashboard.actions.screen_links): while no token was ever issued walls are
 open; once one exists, a wall, its snapshot and its live feed need a valid
 token of the wall's unit or an ancestor, or a logged-in user of that unit or
 above. Revoked tokens stop working. The CLI issues, lists and revokes them."""
@@ -9,10 +9,11 @@ from datetime import datetime, timezone
 import pytest
 from click.testing import CliRunner
 
+from dashboard.actions.screen_links import ScreenError, issue, revoke
 from dashboard.auth.access import AccessRefused, check_unit, credential_of
 from dashboard.auth.sessions import CurrentUser
-from dashboard.screens import ScreenError, hash_token, issue, list_tokens, required, revoke
 from dashboard.cli.screens import screens
+from dashboard.store.screen_links import hash_token, list_tokens, required
 from tests.helpers import COMMUNITY, DISTRICT, GRID, OTHER_GRID, OTHER_STREET, STREET, LiveClient
 from tests.walls.conftest import open_wall
 

@@ -7,7 +7,8 @@ is never mistaken for the live one and live data never receives drill events:
   an unmarked one that already holds events;
 - a server started without it refuses a database marked drill;
 - an unmarked database takes the mode of the first server that starts on it.
-Walls show the marker when the instance or its database is a drill.
+Walls show the marker when the instance or its database is a drill
+(dashboard.store.instance_mode.is_drill); marking is the only write here.
 """
 from __future__ import annotations
 
@@ -15,27 +16,13 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from dashboard.store.instance_mode import InstanceMode
-from dashboard.store.models import Event
-
-LIVE, DRILL = "live", "drill"
+from dashboard.store.instance_mode import DRILL, LIVE, InstanceMode, database_mode, holds_events
 
 
 class DrillError(RuntimeError):
     """The database and the instance disagree about being a drill; start-up stops."""
-
-
-def database_mode(engine: Engine) -> str | None:
-    with Session(engine) as session:
-        row = session.get(InstanceMode, 1)
-        return row.mode if row else None
-
-
-def _holds_events(engine: Engine) -> bool:
-    with Session(engine) as session:
-        return session.exec(select(Event.seq).limit(1)).first() is not None
 
 
 def mark(engine: Engine, mode: str, *, now: datetime) -> str:
@@ -55,7 +42,7 @@ def ensure_mode(engine: Engine, *, drill: bool, now: datetime) -> str:
     want = DRILL if drill else LIVE
     mode = database_mode(engine)
     if mode is None:
-        if drill and _holds_events(engine):
+        if drill and holds_events(engine):
             raise DrillError("DASHBOARD_DRILL=1, but this database already holds events and is not marked as a "
                              "drill database: a drill needs a database of its own (set DASHBOARD_DATABASE_URL "
                              "to a new one, then `python -m dashboard drill init`)")
@@ -67,8 +54,3 @@ def ensure_mode(engine: Engine, *, drill: bool, now: datetime) -> str:
                          "own (set DASHBOARD_DATABASE_URL to a new one)")
     raise DrillError("this database is a drill database: start with DASHBOARD_DRILL=1, or point "
                      "DASHBOARD_DATABASE_URL at the live database")
-
-
-def is_drill(engine: Engine, settings: object) -> bool:
-    """Whether walls show the drill marker: the instance or its database is a drill."""
-    return bool(getattr(settings, "drill", False)) or database_mode(engine) == DRILL

@@ -5,33 +5,31 @@ A deployment turns this on by issuing its first token
 (`python -m dashboard screens add --unit CODE`). From then on nothing answers
 anonymously: a wall, its snapshot, its live feed and every read need either a
 valid token of the wall's unit or an ancestor, or a logged-in user of that unit
-or above (the rule: dashboard.auth.access). While no token has ever been issued,
+or above (the rule: dashboard.auth.access, the decision:
+dashboard.domain.screen_access). While no token has ever been issued,
 walls stay open (unless DASHBOARD_OPEN_WALLS=0). Revoking a token cuts the
 sockets that use it within seconds (dashboard.realtime.live re-checks them).
+
+These are the only writes to the table: issue, revoke, and `touch` (when a
+link was last used; dashboard.auth.access calls it when the decision says so).
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from dashboard.store.audit import add_entry
 from dashboard.store.models import Unit
-from dashboard.store.screen_tokens import ScreenToken
+from dashboard.store.screen_links import ScreenToken, hash_token
 
 TOKEN_BYTES = 24
-LAST_USED_EVERY = timedelta(minutes=5)  # how stale `last_used_at` may get (a write per wall per 5 min at most)
 
 
 class ScreenError(ValueError):
     """A token that cannot be issued or revoked; the message says why."""
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def issue(engine: Engine, *, unit: str, label: str, now: datetime,
@@ -67,13 +65,11 @@ def revoke(engine: Engine, *, token_id: int, now: datetime, by: tuple[str, str] 
         return row
 
 
-def list_tokens(engine: Engine) -> list[ScreenToken]:
-    with Session(engine, expire_on_commit=False) as session:
-        return list(session.exec(select(ScreenToken).order_by(ScreenToken.id)).all())
-
-
-def required(engine: Engine) -> bool:
-    """True once any token was issued (revoked ones too: revoking the last
-    token must not open the walls to everyone)."""
+def touch(engine: Engine, *, token_id: int, now: datetime) -> None:
+    """Record that the link was used now (`last_used_at`, shown by `screens list`)."""
     with Session(engine) as session:
-        return session.exec(select(ScreenToken.id).limit(1)).first() is not None
+        row = session.get(ScreenToken, token_id)
+        if row is not None:
+            row.last_used_at = now
+            session.add(row)
+            session.commit()

@@ -1,18 +1,19 @@
-"""The trend panels computed from the raw log alone (event, alert_log + alert,
-and each item's frozen budget), without the rollups: what one would write
-without them. It is the reference the rollups are checked against
-(tests/trends) and timed against (bench/trends.py).
+"""The trend panels computed from the raw event log alone (event, alert_log +
+alert, and each item's frozen budget), without the rollups: what one would
+write without them. It answers a grid's own panels, which the rollups do not
+keep (dashboard.store.trends.answer_from_events), and is the reference the
+rollups are checked against (tests/trends) and timed against (bench/trends.py).
 
 Counting panels are SQL GROUP BYs over the event log; the stateful ones
 (stage times, mediation outcomes, checkpoint coverage) walk each case's
 events in seq order, written independently of the lifecycle and clock code.
-Same `Panel` shapes and post-processing as dashboard.store.trends.
+Same `Panel` shapes and rows as dashboard.store.trends (dashboard.domain.trend_rows).
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Integer, and_, cast, extract, func, literal_column, select
 from sqlalchemy.engine import Connection, Engine
@@ -21,17 +22,18 @@ from sqlalchemy.orm import aliased
 from dashboard.domain.events import MEDIATION_CHANNELS
 from dashboard.domain.policy import Policy, parse_duration
 from dashboard.domain.times import day_start, local_day, parse_iso
+from dashboard.domain.trend_rows import (ACTIONS, ALERT_LEVELS, CATEGORY_ORDER, COLUMNS, Panel, TrendQuery,
+                                         grid_count, heatmap_rows, latency_rows, mediation_rows, order_of,
+                                         patrol_rows, problem_rows, rate, rows_with_own)
 from dashboard.domain.trends import STAGES, Window, grain_for, latency_bin
 from dashboard.domain.unit_tree import UnitTree
 from dashboard.store.models import Alert, AlertLog, Event, Item
-from dashboard.store.trends import (ACTIONS, ALERT_LEVELS, CATEGORY_ORDER, COLUMNS, Panel, TrendQuery, _order,
-                                    _with_own, grid_count, heatmap_rows, latency_rows, mediation_rows, patrol_rows,
-                                    problem_rows, rate)
 
 CHUNK = 500
 
 
-def _bounds(window: Window) -> tuple[datetime, datetime]:
+def window_bounds(window: Window) -> tuple[datetime, datetime]:
+    """The UTC instants the window's first day starts and the day after its last starts."""
     return day_start(window.start), day_start(window.end + timedelta(days=1))
 
 
@@ -60,13 +62,14 @@ def _incident_filters(e, q: TrendQuery) -> list:
     return out
 
 
-def _scope(model, tree: UnitTree, unit: str):
+def scope_is(model, tree: UnitTree, unit: str):
+    """The condition "the row lies in `unit`'s subtree" (its scope column of the unit's level)."""
     return getattr(model, tree.nodes[unit].level) == unit
 
 
 def _reported(tree: UnitTree, q: TrendQuery) -> list:
-    lo, hi = _bounds(q.window)
-    return [Event.kind == "incident", Event.type == "reported", _scope(Event, tree, q.unit),
+    lo, hi = window_bounds(q.window)
+    return [Event.kind == "incident", Event.type == "reported", scope_is(Event, tree, q.unit),
             Event.occurred_at >= lo, Event.occurred_at < hi, *_incident_filters(Event, q)]
 
 
@@ -82,13 +85,13 @@ def raw_units(engine: Engine, *, tree: UnitTree, q: TrendQuery, policy: Policy |
                     totals[q.unit] += n
         else:
             totals[q.unit] = conn.execute(select(func.count()).where(*_reported(tree, q))).scalar_one()
-    return Panel("units", list(COLUMNS["units"]), _with_own(q.unit, children, totals, "reported"))
+    return Panel("units", list(COLUMNS["units"]), rows_with_own(q.unit, children, totals, "reported"))
 
 
 def raw_volume(engine: Engine, *, tree: UnitTree, q: TrendQuery, policy: Policy | None = None) -> Panel:
     grain = grain_for(q.window)
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    lo, hi = _bounds(q.window)
+    lo, hi = window_bounds(q.window)
     r = aliased(Event)
     with engine.connect() as conn:
         what = {"hour": "hour", "day": "day", "month": "month"}[grain]
@@ -98,13 +101,13 @@ def raw_volume(engine: Engine, *, tree: UnitTree, q: TrendQuery, policy: Policy 
             counts[(_label(bucket, grain, q.window), category)][0] += n
         reopened = (select(b, r.category, func.count())
                     .join(r, and_(r.kind == "incident", r.type == "reported", r.ref == Event.ref))
-                    .where(Event.kind == "incident", Event.type == "reopened", _scope(Event, tree, q.unit),
+                    .where(Event.kind == "incident", Event.type == "reopened", scope_is(Event, tree, q.unit),
                            Event.occurred_at >= lo, Event.occurred_at < hi, *_incident_filters(r, q))
                     .group_by(b, r.category))
         for bucket, category, n in conn.execute(reopened):
             counts[(_label(bucket, grain, q.window), category)][1] += n
     rows = [{"bucket": k[0], "category": k[1], "reported": v[0], "reopened": v[1]}
-            for k, v in sorted(counts.items(), key=lambda kv: (kv[0][0], _order(CATEGORY_ORDER, kv[0][1])))]
+            for k, v in sorted(counts.items(), key=lambda kv: (kv[0][0], order_of(CATEGORY_ORDER, kv[0][1])))]
     return Panel("volume", list(COLUMNS["volume"]), rows, grain)
 
 
@@ -124,17 +127,17 @@ def raw_heatmap(engine: Engine, *, tree: UnitTree, q: TrendQuery, policy: Policy
 
 def raw_escalations(engine: Engine, *, tree: UnitTree, q: TrendQuery, policy: Policy | None = None) -> Panel:
     grain = "day" if grain_for(q.window) == "hour" else grain_for(q.window)
-    lo, hi = _bounds(q.window)
+    lo, hi = window_bounds(q.window)
     with engine.connect() as conn:
         b = _local(conn, AlertLog.at, grain)
         stmt = (select(b, AlertLog.action, AlertLog.to_level, func.count())
                 .join(Alert, Alert.id == AlertLog.alert_id)
-                .where(_scope(Alert, tree, q.unit), AlertLog.at >= lo, AlertLog.at < hi, *_incident_filters(Alert, q))
+                .where(scope_is(Alert, tree, q.unit), AlertLog.at >= lo, AlertLog.at < hi, *_incident_filters(Alert, q))
                 .group_by(b, AlertLog.action, AlertLog.to_level))
         found = {(str(bucket), action, level): n for bucket, action, level, n in conn.execute(stmt)}
     rows = [{"bucket": k[0], "action": k[1], "level": k[2], "n": n}
-            for k, n in sorted(found.items(), key=lambda kv: (kv[0][0], _order(ACTIONS, kv[0][1]),
-                                                                 _order(ALERT_LEVELS, kv[0][2])))]
+            for k, n in sorted(found.items(), key=lambda kv: (kv[0][0], order_of(ACTIONS, kv[0][1]),
+                                                                 order_of(ALERT_LEVELS, kv[0][2])))]
     return Panel("escalations", list(COLUMNS["escalations"]), rows, grain)
 
 
@@ -158,8 +161,8 @@ def raw_problems(engine: Engine, *, tree: UnitTree, q: TrendQuery, policy: Polic
 
 
 def _refs(conn: Connection, kind: str, types: Iterable[str] | None, tree: UnitTree, q: TrendQuery) -> list[str]:
-    lo, hi = _bounds(q.window)
-    where = [Event.kind == kind, _scope(Event, tree, q.unit), Event.occurred_at >= lo, Event.occurred_at < hi]
+    lo, hi = window_bounds(q.window)
+    where = [Event.kind == kind, scope_is(Event, tree, q.unit), Event.occurred_at >= lo, Event.occurred_at < hi]
     if types is not None:
         where.append(Event.type.in_(tuple(types)))
     return list(conn.execute(select(Event.ref).where(*where).distinct()).scalars())
@@ -193,13 +196,13 @@ _MEETS = {"acknowledge": ("acknowledged", "arrived", "resolved", "closed"),
 def incident_measurements(events: list, budget: dict) -> list[tuple[str, datetime, datetime, int]]:
     """(stage, clock start, met, budget seconds) of one incident, in the order met:
     acknowledge and arrive once, resolve once per cycle (a reopen starts the next)."""
-    opened = _utc(events[0].occurred_at)
+    opened = utc(events[0].occurred_at)
     limits = {s: _seconds(budget, s, None) for s in STAGES}
     met: dict[str, bool] = {}
     start = opened
     out = []
     for ev in events[1:]:
-        at = _utc(ev.occurred_at)
+        at = utc(ev.occurred_at)
         if ev.type == "reopened":
             start, met["resolve"] = at, False
             continue
@@ -211,9 +214,8 @@ def incident_measurements(events: list, budget: dict) -> list[tuple[str, datetim
     return out
 
 
-def _utc(at: datetime) -> datetime:
-    from datetime import timezone
-
+def utc(at: datetime) -> datetime:
+    """A stored time as aware UTC (SQLite gives it back naive)."""
     return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at
 
 
@@ -287,7 +289,7 @@ def mediation_outcomes(events: list) -> list[tuple]:
     """(day, channel, measure) for each accepted / agreed / failed / transfer / withdrawal of one case."""
     channel, status, out = None, None, []
     for ev in events:
-        day = local_day(_utc(ev.occurred_at))
+        day = local_day(utc(ev.occurred_at))
         if ev.type == "accepted":
             channel, status = ev.category, "accepted"
             out.append((day, channel, "accepted"))
@@ -342,21 +344,14 @@ def earliest_checkpoints(events: list) -> dict[str, tuple[datetime, str, datetim
             for cp in (ev.attributes or {}).get("checkpoints", []):
                 planned[cp["name"]] = parse_iso(cp["due_at"])
         elif ev.type == "checkpoint":
-            name, at = (ev.attributes or {}).get("checkpoint"), _utc(ev.occurred_at)
+            name, at = (ev.attributes or {}).get("checkpoint"), utc(ev.occurred_at)
             if name in planned and (name not in out or at < out[name][0]):
                 out[name] = (at, ev.unit, planned[name])
     return out
 
 
-RAW = {"units": raw_units, "volume": raw_volume, "ontime": raw_ontime, "latency": raw_latency,
-       "escalations": raw_escalations, "heatmap": raw_heatmap, "problems": raw_problems,
-       "mediation": raw_mediation, "patrol": raw_patrol}
-
-
-def raw_answer(engine: Engine, name: str, *, tree: UnitTree, q: TrendQuery, policy: Policy | None = None,
-               now: datetime | None = None) -> Panel:
-    if name == "departments":
-        from dashboard.store.scorecard_raw import raw_departments
-
-        return raw_departments(engine, tree=tree, q=q, policy=policy, now=now)
-    return RAW[name](engine, tree=tree, q=q, policy=policy)
+# Every panel but the scorecard (dashboard.store.scorecard_from_events); both are
+# chosen by dashboard.store.trends.answer_from_events.
+FROM_EVENTS = {"units": raw_units, "volume": raw_volume, "ontime": raw_ontime, "latency": raw_latency,
+               "escalations": raw_escalations, "heatmap": raw_heatmap, "problems": raw_problems,
+               "mediation": raw_mediation, "patrol": raw_patrol}

@@ -1,6 +1,7 @@
-"""The department scorecard from the raw log alone (event, alert_log + alert, each
+"""The department scorecard computed from the raw event log alone (event, alert_log + alert, each
 incident's frozen budget): the reference the `trend_department` rollup is
-checked against (tests/trends) and timed against (bench/trends.py).
+checked against (tests/trends) and timed against (bench/trends.py), and the
+answer for a grid (dashboard.store.trends.answer_from_events).
 
 Each dispatched incident's events and its alerts' escalations are walked in
 seq order, written independently of the lifecycle and the department clocks.
@@ -15,12 +16,12 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard.domain.policy import Policy, parse_duration
 from dashboard.domain.times import local_day
+from dashboard.domain.trend_rows import COLUMNS, Panel, TrendQuery, scorecard_rows
 from dashboard.domain.trends import latency_bin
 from dashboard.domain.unit_tree import UnitTree
 from dashboard.store.models import Alert, AlertLog, Event, Item
-from dashboard.store.scorecard import overdue_counts, scorecard_rows
-from dashboard.store.trends import COLUMNS, Panel, TrendQuery
-from dashboard.store.trends_raw import CHUNK, _bounds, _scope, _utc
+from dashboard.store.scorecard import overdue_counts
+from dashboard.store.trends_from_events import CHUNK, scope_is, utc, window_bounds
 
 _MEETS = {"arrived": ("arrive",), "resolved": ("arrive", "resolve"), "closed": ("arrive", "resolve")}
 
@@ -29,9 +30,9 @@ def raw_departments(engine: Engine, *, tree: UnitTree, q: TrendQuery, policy: Po
                     now: datetime | None = None) -> Panel:
     counts: dict[tuple[str, str, int], list[int]] = defaultdict(lambda: [0, 0])
     with engine.connect() as conn:
-        _, end = _bounds(q.window)
+        _, end = window_bounds(q.window)
         refs = list(conn.execute(select(Event.ref).where(
-            Event.kind == "incident", Event.type == "dispatched", _scope(Event, tree, q.unit),
+            Event.kind == "incident", Event.type == "dispatched", scope_is(Event, tree, q.unit),
             Event.occurred_at < end).distinct()).scalars())
         for start in range(0, len(refs), CHUNK):
             for steps, budget in _walks(conn, refs[start:start + CHUNK]):
@@ -46,11 +47,11 @@ def _walks(conn: Connection, refs: list[str]):
     for ref, seq, type_, at, attributes in conn.execute(
             select(Event.ref, Event.seq, Event.type, Event.occurred_at, Event.attributes)
             .where(Event.kind == "incident", Event.ref.in_(refs))):
-        steps[ref].append((seq, type_, _utc(at), (attributes or {}).get("department")))
+        steps[ref].append((seq, type_, utc(at), (attributes or {}).get("department")))
     for ref, seq, at in conn.execute(
             select(Alert.ref, AlertLog.seq, AlertLog.at).join(Alert, Alert.id == AlertLog.alert_id)
             .where(Alert.kind == "incident", Alert.ref.in_(refs), AlertLog.action == "escalated")):
-        steps[ref].append((seq, "escalated", _utc(at), None))
+        steps[ref].append((seq, "escalated", utc(at), None))
     budgets = {ref: (state or {}).get("budget") or {} for ref, state in
                conn.execute(select(Item.ref, Item.state).where(Item.kind == "incident", Item.ref.in_(refs)))}
     for ref, found in steps.items():
