@@ -31,7 +31,7 @@ import random
 import sys
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -42,6 +42,7 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from dashboard.actions.rollups import Replayer  # noqa: E402
+from dashboard.demo.history import Seeded  # noqa: E402
 from dashboard.domain.clocks import cycle_of, next_due  # noqa: E402
 from dashboard.domain.escalation import UP, holder_level  # noqa: E402
 from dashboard.domain.events import EventIn  # noqa: E402
@@ -79,15 +80,11 @@ def _init_worker(lock) -> None:
 
 
 @dataclass
-class Summary:
-    events: int = 0
+class Summary(Seeded):
+    """What the generator wrote (the counts of a demo history load), and the events the lifecycle
+    refused or that arrived late."""
     rejected: int = 0
     late: int = 0
-    items: int = 0
-    alerts: int = 0
-    alert_changes: int = 0
-    rollup_rows: int = 0
-    seconds: dict[str, float] = field(default_factory=dict)
 
 
 class Writer:

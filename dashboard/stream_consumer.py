@@ -46,9 +46,12 @@ class StreamOptions:
 class Tally:
     applied: int = 0
     duplicates: int = 0
-    dead: int = 0
     reclaimed: int = 0
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # one per dead-lettered entry
+
+    @property
+    def dead(self) -> int:
+        return len(self.reasons)
 
 
 Entry = tuple[str, dict]
@@ -128,7 +131,6 @@ class StreamConsumer:
         pipe.xadd(self.o.dead_letter, {"entry": entry_id, "stream": self.o.stream, "event": raw, "reason": reason})
         pipe.xack(self.o.stream, self.o.group, entry_id)
         pipe.execute()
-        self.tally.dead += 1
         self.tally.reasons.append(reason)
         log.warning("stream consumer: entry %s dead-lettered: %s", entry_id, reason)
 

@@ -60,6 +60,14 @@ def _style(fig: go.Figure, title: str | None = None, *, legend: bool = True) -> 
     return fig
 
 
+def _stacked_by_bucket(fig: go.Figure, title: str) -> go.Figure:
+    """Bars stacked per time bucket, the buckets shown as labels in the order given."""
+    _style(fig, title)
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(type="category")
+    return fig
+
+
 def empty_figure(message: str) -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, font={"color": MUTED, "size": 14}, x=0.5, y=0.5,
@@ -127,10 +135,7 @@ def volume_figure(rows: Sequence[Mapping], t: Mapping[str, str]) -> go.Figure:
         fig.add_trace(go.Scatter(x=buckets, y=[reopened[b] for b in buckets], name=t["Reopened"], mode="lines+markers",
                                  line={"color": TEXT, "dash": "dot"}))
     total = sum(r["reported"] for r in rows)
-    _style(fig, f"{t['Incidents']} {total} · {t['Reopened']} {sum(reopened.values())}")
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(type="category")
-    return fig
+    return _stacked_by_bucket(fig, f"{t['Incidents']} {total} · {t['Reopened']} {sum(reopened.values())}")
 
 
 @_text_escaped
@@ -211,10 +216,7 @@ def escalations_figure(rows: Sequence[Mapping], t: Mapping[str, str]) -> go.Figu
                                      marker={"color": LEVEL_COLORS[level], "pattern": {"shape": dash or ""}}))
     escalated = sum(r["n"] for r in shown if r["action"] == "escalated")
     raised = sum(r["n"] for r in shown if r["action"] == "raised")
-    _style(fig, f"{t['alert raised']} {raised} · {t['alert escalated']} {escalated}")
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(type="category")
-    return fig
+    return _stacked_by_bucket(fig, f"{t['alert raised']} {raised} · {t['alert escalated']} {escalated}")
 
 
 @_text_escaped

@@ -18,7 +18,8 @@ from typing import Callable, Iterator
 
 import pytest
 
-from tests.helpers import OUTPUT_DIR, QUIET_POLICY, TOKEN, LiveServer, ServerLauncher, stop_process, free_port
+from tests.fixtures import QUIET_POLICY
+from tests.helpers import OUTPUT_DIR, TOKEN, LiveServer, ServerLauncher, stop_process, free_port
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 CHROMIUM = os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium")

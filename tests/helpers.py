@@ -20,37 +20,15 @@ from typing import Any, Callable
 
 import pytest
 
+# Re-exported for the tests that import them from here (they live in tests/fixtures.py).
+from tests.fixtures import (COMMUNITY, DISTRICT, GRID, GRID2, OTHER_GRID, OTHER_STREET,  # noqa: F401
+                            QUIET_POLICY, SIBLING_COMMUNITY, SIBLING_GRID, STREET, Clock, Recorder)
+
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT_DIR = ROOT / "test-output"  # git-ignored: screenshots and other artefacts
 
 TOKEN = "test-ingest-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-DISTRICT = "tongliang"
-STREET = "bachuan"
-COMMUNITY = "bachuan-zhengjie"
-GRID = "bachuan-zhengjie-g01"
-GRID2 = "bachuan-zhengjie-g02"
-SIBLING_COMMUNITY = "bachuan-jinlong"
-SIBLING_GRID = "bachuan-jinlong-g01"
-OTHER_STREET = "nancheng"
-OTHER_GRID = "nancheng-longcheng-g01"
-
-# A policy under which nothing falls due and no surge fires: the spine tests
-# then see exactly the messages of the events they post (the sample events are
-# dated in the past, and several share a grid and a category).
-QUIET_POLICY = """\
-sweep_interval: 1h
-escalate_after: 30d
-ack_timeout: 30d
-incident:
-  default: {acknowledge: none, arrive: none, resolve: none}
-mediation:
-  default: {resolve: none}
-patrol:
-  checkpoint_grace: 30d
-surge: {window: 1s, count: 100000}
-"""
 
 _counter = itertools.count(1)
 
@@ -304,30 +282,3 @@ class ServerLauncher:
     def stop_all(self) -> None:
         for server in self.servers:
             server.stop()
-
-
-class Recorder:
-    """An announcer for Services that keeps every message it is given (announced after
-    commit), checking each against its wire schema (CONTRACT "Live push")."""
-
-    def __init__(self) -> None:
-        self.messages: list[dict] = []
-
-    def announce(self, messages: list[dict]) -> None:
-        from dashboard.domain.messages import check_message
-
-        for m in messages:
-            check_message(m["name"], m["data"])
-            assert m["seq"] == m["data"]["seq"]
-        self.messages.extend(messages)
-
-
-class Clock:
-    """A clock the test sets (Services.clock): `clock.now = ...`."""
-
-    def __init__(self, now) -> None:
-        self.now = now
-
-    def __call__(self):
-        return self.now
-

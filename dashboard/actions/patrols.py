@@ -39,13 +39,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from dashboard.domain.events import INCIDENT_CATEGORIES, EventIn, Location
+from dashboard.domain.events import INCIDENT_CATEGORIES, PATROL_FINDING, EventIn, Location
 from dashboard.domain.lifecycle import DERIVED_SOURCE, MAX_REF, ItemState
 from dashboard.store.models import Item
 
 log = logging.getLogger(__name__)
 
-FINDING = "patrol_finding"   # the category when the anomaly names none
 DEFAULT_PRIORITY = 3
 
 
@@ -75,7 +74,7 @@ def derived_id(event: EventIn) -> str:
 
 def derived_report(event: EventIn, ref: str, patrol: ItemState) -> EventIn:
     attrs = event.attributes
-    category = attrs.get("category") if attrs.get("category") in INCIDENT_CATEGORIES else FINDING
+    category = attrs.get("category") if attrs.get("category") in INCIDENT_CATEGORIES else PATROL_FINDING
     priority = attrs.get("priority")
     if isinstance(priority, bool) or priority not in (1, 2, 3, 4):
         priority = DEFAULT_PRIORITY

@@ -50,6 +50,7 @@ Change = tuple[str, str, datetime, str, str | None]   # action, to level, at, ac
 
 @dataclass
 class Seeded:
+    """What a bulk load of history wrote, and how long it took (seconds by phase)."""
     events: int = 0
     items: int = 0
     alerts: int = 0

@@ -20,6 +20,9 @@ TYPES: dict[str, tuple[str, ...]] = {
     "mediation": ("accepted", "session", "agreed", "failed", "transferred", "closed"),
 }
 
+# An incident the dashboard opened for a patrol's anomaly that named no category.
+PATROL_FINDING = "patrol_finding"
+
 # Incident categories (CONTRACT list, extendable): code -> (Chinese, English).
 INCIDENT_CATEGORIES: dict[str, tuple[str, str]] = {
     "property_fee": ("拒交物业费", "Unpaid property fees"),
@@ -33,8 +36,7 @@ INCIDENT_CATEGORIES: dict[str, tuple[str, str]] = {
     "parking": ("乱停车", "Parking disorder"),
     "collective_petition": ("集体上访", "Collective petition"),
     "safety_hazard": ("安全隐患", "Safety hazard"),
-    # An incident the dashboard opened for a patrol's anomaly that named no category.
-    "patrol_finding": ("巡逻发现", "Patrol finding"),
+    PATROL_FINDING: ("巡逻发现", "Patrol finding"),
 }
 
 MEDIATION_CHANNELS: dict[str, tuple[str, str]] = {

@@ -51,52 +51,21 @@ TOWNS: tuple[tuple[str, str], ...] = (
     ("虎峰", "hufeng"),
 )
 
-# Communities per urban street: (Chinese short name, pinyin, real?).
-# The published figure is 32 in all (8 + 7 + 7 + 5 + 5).
-COMMUNITIES: dict[str, tuple[tuple[str, str, bool], ...]] = {
-    "bachuan": (
-        ("正街", "zhengjie", True),
-        ("金龙", "jinlong", False),
-        ("玉泉", "yuquan", False),
-        ("中兴", "zhongxing", False),
-        ("白塔", "baita", False),
-        ("西门", "ximen", False),
-        ("凤山", "fengshan", False),
-        ("明月", "mingyue", False),
-    ),
-    "dongcheng": (
-        ("东门", "dongmen", False),
-        ("朝阳", "chaoyang", False),
-        ("新民", "xinmin", False),
-        ("和平", "heping", False),
-        ("滨河", "binhe", False),
-        ("桂花", "guihua", False),
-        ("春晖", "chunhui", False),
-    ),
-    "nancheng": (
-        ("龙城", "longcheng", True),
-        ("南门", "nanmen", False),
-        ("团结", "tuanjie", False),
-        ("建设", "jianshe", False),
-        ("锦绣", "jinxiu", False),
-        ("翠湖", "cuihu", False),
-        ("文星", "wenxing", False),
-    ),
-    "pulv": (
-        ("龙泉", "longquan", False),
-        ("光明", "guangming", False),
-        ("红星", "hongxing", False),
-        ("青松", "qingsong", False),
-        ("黄桷", "huangjue", False),
-    ),
-    "jiuxian": (
-        ("太和", "taihe", False),
-        ("永安", "yongan", False),
-        ("民主", "minzhu", False),
-        ("顺天", "shuntian", False),
-        ("石桥", "shiqiao", False),
-    ),
+# Communities per urban street: (Chinese short name, pinyin). The published
+# figure is 32 in all (8 + 7 + 7 + 5 + 5); only the two below are real.
+COMMUNITIES: dict[str, tuple[tuple[str, str], ...]] = {
+    "bachuan": (("正街", "zhengjie"), ("金龙", "jinlong"), ("玉泉", "yuquan"), ("中兴", "zhongxing"),
+                ("白塔", "baita"), ("西门", "ximen"), ("凤山", "fengshan"), ("明月", "mingyue")),
+    "dongcheng": (("东门", "dongmen"), ("朝阳", "chaoyang"), ("新民", "xinmin"), ("和平", "heping"),
+                  ("滨河", "binhe"), ("桂花", "guihua"), ("春晖", "chunhui")),
+    "nancheng": (("龙城", "longcheng"), ("南门", "nanmen"), ("团结", "tuanjie"), ("建设", "jianshe"),
+                 ("锦绣", "jinxiu"), ("翠湖", "cuihu"), ("文星", "wenxing")),
+    "pulv": (("龙泉", "longquan"), ("光明", "guangming"), ("红星", "hongxing"), ("青松", "qingsong"),
+             ("黄桷", "huangjue")),
+    "jiuxian": (("太和", "taihe"), ("永安", "yongan"), ("民主", "minzhu"), ("顺天", "shuntian"),
+                ("石桥", "shiqiao")),
 }
+REAL_COMMUNITIES = frozenset({"bachuan-zhengjie", "nancheng-longcheng"})
 
 GRIDS_PER_COMMUNITY = 4
 EXTRA_GRID_COMMUNITIES = 3  # the first three communities get a 5th grid: 131
@@ -119,31 +88,18 @@ def _title(pinyin: str) -> str:
 
 
 def _streets_and_towns() -> list[UnitSpec]:
-    units = [
-        UnitSpec(code, f"{zh}街道", f"{_title(code)} Street", "street",
-                 DISTRICT_CODE, False)
-        for zh, code in URBAN_STREETS
-    ]
-    units += [
-        UnitSpec(code, f"{zh}镇", f"{_title(code)} Town", "street",
-                 DISTRICT_CODE, False)
-        for zh, code in TOWNS
-    ]
-    return units
+    return [UnitSpec(code, f"{zh}{suffix}", f"{_title(code)} {suffix_en}", "street", DISTRICT_CODE, False)
+            for names, suffix, suffix_en in ((URBAN_STREETS, "街道", "Street"), (TOWNS, "镇", "Town"))
+            for zh, code in names]
 
 
 def _communities() -> list[UnitSpec]:
     units: list[UnitSpec] = []
     for street, rows in COMMUNITIES.items():
-        for zh, pinyin, real in rows:
-            units.append(UnitSpec(
-                code=f"{street}-{pinyin}",
-                name=f"{zh}社区",
-                name_en=f"{_title(pinyin)} Community",
-                level="community",
-                parent=street,
-                synthetic=not real,
-            ))
+        for zh, pinyin in rows:
+            code = f"{street}-{pinyin}"
+            units.append(UnitSpec(code=code, name=f"{zh}社区", name_en=f"{_title(pinyin)} Community",
+                                  level="community", parent=street, synthetic=code not in REAL_COMMUNITIES))
     return units
 
 
@@ -152,15 +108,9 @@ def _grids(communities: Iterable[UnitSpec]) -> list[UnitSpec]:
     for i, community in enumerate(communities):
         count = GRIDS_PER_COMMUNITY + (1 if i < EXTRA_GRID_COMMUNITIES else 0)
         short_en = community.name_en.removesuffix(" Community")
-        for n in range(1, count + 1):
-            units.append(UnitSpec(
-                code=f"{community.code}-g{n:02d}",
-                name=f"{community.name}第{n}网格",
-                name_en=f"{short_en} Grid {n}",
-                level="grid",
-                parent=community.code,
-                synthetic=True,
-            ))
+        units += [UnitSpec(code=f"{community.code}-g{n:02d}", name=f"{community.name}第{n}网格",
+                           name_en=f"{short_en} Grid {n}", level="grid", parent=community.code, synthetic=True)
+                  for n in range(1, count + 1)]
     return units
 
 

@@ -7,8 +7,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 
-class ItemSummary(BaseModel):
+class _Strict(BaseModel):
+    """A wire schema names every field: anything else is an error."""
+
     model_config = ConfigDict(extra="forbid")
+
+
+class ItemSummary(_Strict):
     kind: Literal["incident", "patrol", "mediation"]
     ref: str
     unit: str
@@ -26,10 +31,9 @@ class ItemSummary(BaseModel):
     seq: int
 
 
-class EventMessage(BaseModel):
+class EventMessage(_Strict):
     """`event`: a stored event with its seq and the item's state after it."""
 
-    model_config = ConfigDict(extra="forbid")
     seq: int
     id: str
     source: str
@@ -49,10 +53,9 @@ class EventMessage(BaseModel):
     item: ItemSummary
 
 
-class AlertMessage(BaseModel):
+class AlertMessage(_Strict):
     """`alert`: one change of an alert; `level` is the centre holding it now."""
 
-    model_config = ConfigDict(extra="forbid")
     id: int
     seq: int
     state: Literal["raised", "escalated", "acknowledged", "resolved"]

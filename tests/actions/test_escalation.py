@@ -12,44 +12,18 @@ import pytest
 from dashboard.actions.alerts import Actor, AlertConflict, AlertForbidden, do_acknowledge_alert, do_resolve_alert
 from dashboard.actions.ingest import do_ingest_events
 from dashboard.actions.sweep import do_sweep
-from dashboard.bootstrap import init_database
 from dashboard.domain.events import EventIn
 from dashboard.domain.policy import parse_policy
 from dashboard.services import Services
-from dashboard.settings import Settings
-from dashboard.store.db import load_tree, make_engine
 from dashboard.store.queries import alerts_in, messages_after
-from tests.helpers import Clock, Recorder
+from tests.fixtures import ESCALATING_POLICY as POLICY, GRID, make_services, seed_database
 
 T0 = datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)
-GRID = "bachuan-zhengjie-g01"
-POLICY = """
-sweep_interval: 5s
-escalate_after: 10m
-ack_timeout: 2h
-incident:
-  default: {acknowledge: 15m, arrive: 1h, resolve: 24h}
-  priority:
-    1: {acknowledge: 5m, arrive: 15m, resolve: 4h, start_level: district}
-  category: {}
-mediation:
-  default: {resolve: 30d}
-patrol:
-  checkpoint_grace: 15m
-surge: {window: 1h, count: 3}
-"""
-
-
 
 
 @pytest.fixture
 def svc(tmp_path) -> Services:
-    settings = Settings.from_env({"DASHBOARD_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite",
-                                  "DASHBOARD_VAR_DIR": str(tmp_path)})
-    init_database(settings)
-    engine = make_engine(settings.database_url)
-    return Services(settings=settings, engine=engine, tree=load_tree(engine), announcer=Recorder(),
-                    policy=parse_policy(POLICY), clock=Clock(T0))
+    return make_services(seed_database(f"sqlite:///{tmp_path}/db.sqlite", tmp_path), tmp_path, now=T0)
 
 
 def report(svc: Services, ref: str, *, priority: int = 2, at: datetime = T0, category: str = "parking",

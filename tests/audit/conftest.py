@@ -12,27 +12,13 @@ import pytest
 from dashboard.actions.ingest import do_ingest_events
 from dashboard.actions.sweep import do_sweep
 from dashboard.domain.events import EventIn
-from dashboard.actions.users import add_user
-from tests.helpers import Clock
+from tests import fixtures
+from tests.fixtures import GRID, OTHER_GRID, STREET, Clock, policy  # noqa: F401  (the audit tests import them from here)
 
 PASSWORD = "correct horse 1"
-STREET = "bachuan"
-GRID = "bachuan-zhengjie-g01"
-OTHER_GRID = "nancheng-longcheng-g01"
 T0 = datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)   # 09:00 district time
 
-POLICY = """\
-sweep_interval: 5s
-escalate_after: 10m
-ack_timeout: 2h
-incident:
-  default: {acknowledge: 15m, arrive: 4h, resolve: 24h}
-mediation:
-  default: {resolve: 30d}
-patrol:
-  checkpoint_grace: 15m
-surge: {window: 1h, count: 100}
-"""
+POLICY = policy(incident="{acknowledge: 15m, arrive: 4h, resolve: 24h}", surge="{window: 1h, count: 100}")
 
 
 def at(minutes: float) -> datetime:
@@ -76,8 +62,7 @@ def alert_ids(app) -> dict[str, int]:
 
 
 def add_users(app, users: dict[str, tuple[str, str]]) -> None:
-    for name, (role, unit) in users.items():
-        add_user(app.services.engine, name=name, password=PASSWORD, role=role, unit=unit)
+    fixtures.add_users(app.services.engine, users, PASSWORD)
 
 
 def log_in(client, name: str, password: str = PASSWORD):

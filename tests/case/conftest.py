@@ -2,13 +2,12 @@
 three levels, and helpers to post events and read case files."""
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from typing import Any, Callable
 
 import pytest
 
-from tests.helpers import AUTH, Clock
+from tests.fixtures import Clock, add_users, basic_auth, event_poster
 
 PASSWORD = "case password 1"
 USERS = {"district-leader": ("leader", "tongliang"), "bachuan-duty": ("duty", "bachuan"),
@@ -16,7 +15,7 @@ USERS = {"district-leader": ("leader", "tongliang"), "bachuan-duty": ("duty", "b
 
 
 def basic(name: str) -> dict[str, str]:
-    return {"Authorization": "Basic " + base64.b64encode(f"{name}:{PASSWORD}".encode()).decode()}
+    return basic_auth(name, PASSWORD)
 
 
 def at(text: str) -> datetime:
@@ -25,22 +24,12 @@ def at(text: str) -> datetime:
 
 @pytest.fixture
 def case_app(app_factory, db_url):
-    from dashboard.actions.users import add_user
-
     app = app_factory(db_url, DASHBOARD_POLICY_FILE="", DASHBOARD_COALESCE_MS="0")
     app.services.clock = Clock(at("03-02T09:00"))
-    for name, (role, unit) in USERS.items():
-        add_user(app.services.engine, name=name, password=PASSWORD, role=role, unit=unit)
+    add_users(app.services.engine, USERS, PASSWORD)
     return app
 
 
 @pytest.fixture
-def post(case_app) -> Callable[[list[dict]], Any]:
-    client = case_app.flask.test_client()
-
-    def send(events: list[dict], expect: int = 202):
-        response = client.post("/api/v1/events", json=events, headers=AUTH)
-        assert response.status_code == expect, response.get_json()
-        return response.get_json()
-
-    return send
+def post(case_app) -> Callable[..., Any]:
+    return event_poster(case_app)

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.escalation.conftest import PASSWORD, add_users, ago, get_json, post_events, reported, server_env
-from tests.helpers import GRID, GRID2, OUTPUT_DIR, SIBLING_GRID, STREET, wait_for
+from tests.fixtures import GRID, GRID2, SIBLING_GRID, STREET, policy
+from tests.helpers import OUTPUT_DIR, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -17,20 +18,8 @@ USER = "bachuan-staff"
 CST = timezone(timedelta(hours=8))
 # Alerts at once, no escalation while the test clicks; priority 1 starts at the street (the user's level);
 # three parking reports in one grid within the hour are a surge.
-POLICY = """\
-sweep_interval: 1s
-escalate_after: 30m
-ack_timeout: 2h
-incident:
-  default: {acknowledge: 2s, arrive: 4h, resolve: 24h}
-  priority:
-    1: {acknowledge: 2s, arrive: 4h, resolve: 24h, start_level: street}
-mediation:
-  default: {resolve: 30d}
-patrol:
-  checkpoint_grace: 15m
-surge: {window: 1h, count: 3}
-"""
+POLICY = policy(sweep="1s", escalate="30m", incident="{acknowledge: 2s, arrive: 4h, resolve: 24h}",
+                priority={1: "{acknowledge: 2s, arrive: 4h, resolve: 24h, start_level: street}"})
 
 # Runs before the page's scripts: a Notification that records what the console does with it.
 FAKE_NOTIFICATION = """

@@ -11,26 +11,18 @@ from typing import Callable
 import pytest
 import requests
 
+from tests import fixtures
+from tests.fixtures import policy
 from tests.helpers import AUTH, unique
 
 PASSWORD = "correct horse 1"
 
-# Every key is required by the policy loader (CONTRACT "Policy file").
-SHORT_POLICY = """\
-sweep_interval: {sweep}
-escalate_after: {escalate}
-ack_timeout: 1m
-incident:
-  default: {{acknowledge: {acknowledge}, arrive: {arrive}, resolve: 24h}}
-  priority:
-    1: {{acknowledge: {acknowledge}, arrive: {arrive}, resolve: 24h, start_level: district}}
-  category: {{}}
-mediation:
-  default: {{resolve: 30d}}
-patrol:
-  checkpoint_grace: 15m
-surge: {{window: 1h, count: 3}}
-"""
+def short_policy(*, sweep: str, escalate: str, acknowledge: str, arrive: str) -> str:
+    """A policy file's text with these incident deadlines (resolve: 24h), priority 1 the same but
+    held by the district from the start."""
+    budget = f"acknowledge: {acknowledge}, arrive: {arrive}, resolve: 24h"
+    return policy(sweep=sweep, escalate=escalate, ack_timeout="1m", incident=f"{{{budget}}}",
+                  priority={1: f"{{{budget}, start_level: district}}"})
 
 
 @pytest.fixture
@@ -40,8 +32,8 @@ def policy_file(tmp_path) -> Callable[..., Path]:
     def make(*, sweep: str = "1s", escalate: str = "3s", acknowledge: str = "2s", arrive: str = "1h",
              name: str = "policy.yaml") -> Path:
         path = tmp_path / name
-        path.write_text(SHORT_POLICY.format(sweep=sweep, escalate=escalate, acknowledge=acknowledge,
-                                            arrive=arrive), encoding="utf-8")
+        path.write_text(short_policy(sweep=sweep, escalate=escalate, acknowledge=acknowledge, arrive=arrive),
+                        encoding="utf-8")
         return path
 
     return make
@@ -50,13 +42,11 @@ def policy_file(tmp_path) -> Callable[..., Path]:
 def add_users(database_url: str, users: dict[str, tuple[str, str]], password: str = PASSWORD) -> None:
     """Add `{name: (role, unit)}` to a seeded database (what `python -m dashboard users add` does)."""
     from dashboard.store.db import create_schema, make_engine
-    from dashboard.actions.users import add_user
 
     engine = make_engine(database_url)
     try:
         create_schema(engine)
-        for name, (role, unit) in users.items():
-            add_user(engine, name=name, password=password, role=role, unit=unit)
+        fixtures.add_users(engine, users, password)
     finally:
         engine.dispose()
 

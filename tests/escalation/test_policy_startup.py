@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.escalation.conftest import SHORT_POLICY
+from tests.escalation.conftest import short_policy
 from tests.helpers import ROOT, free_port
 
 pytestmark = pytest.mark.integration
 
-GOOD = SHORT_POLICY.format(sweep="1s", escalate="3s", acknowledge="2s", arrive="1h")
+GOOD = short_policy(sweep="1s", escalate="3s", acknowledge="2s", arrive="1h")
 QUICK_S = 45.0  # ~3 s alone (importing the app); generous for a loaded machine. A server that starts never exits.
 
 

@@ -13,20 +13,17 @@ import pytest
 
 from dashboard.actions.ingest import do_ingest_events
 from dashboard.actions.sweep import do_sweep
-from dashboard.bootstrap import init_database
 from dashboard.domain.events import EventIn
 from dashboard.domain.hierarchy import default_units
-from dashboard.domain.policy import parse_policy
 from dashboard.services import Services
-from dashboard.settings import Settings
-from dashboard.store.db import load_tree, make_engine
 from dashboard.store.queries import messages_after
-from tests.escalation.conftest import SHORT_POLICY
+from tests.escalation.conftest import short_policy
+from tests.fixtures import make_services, seeded_database
 
 SWEEPERS = 6
 INCIDENTS = 60
 T0 = datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)
-POLICY = SHORT_POLICY.format(sweep="5s", escalate="10m", acknowledge="15m", arrive="1h")
+POLICY = short_policy(sweep="5s", escalate="10m", acknowledge="15m", arrive="1h")
 
 
 class Recorder:
@@ -39,19 +36,11 @@ class Recorder:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
 def race_db(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'race.db'}"
-    else:
-        url = request.getfixturevalue("pg_databases").create("race")
-    init_database(Settings.from_env({"DASHBOARD_DATABASE_URL": url, "DASHBOARD_VAR_DIR": str(tmp_path)}))
-    return url
+    return seeded_database(request, request.param, tmp_path, "race")
 
 
 def services(url: str, tmp_path) -> Services:
-    settings = Settings.from_env({"DASHBOARD_DATABASE_URL": url, "DASHBOARD_VAR_DIR": str(tmp_path)})
-    engine = make_engine(url)
-    return Services(settings=settings, engine=engine, tree=load_tree(engine), announcer=Recorder(),
-                    policy=parse_policy(POLICY), clock=lambda: T0)
+    return make_services(url, tmp_path, policy=POLICY, now=T0, announcer=Recorder())
 
 
 def sweep_together(sweepers: list[Services], at: datetime) -> list[dict]:

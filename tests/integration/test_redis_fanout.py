@@ -11,6 +11,7 @@ import textwrap
 import pytest
 import requests
 
+from tests.fixtures import seeded_database
 from tests.helpers import (AUTH, COMMUNITY, DISTRICT, GRID, OTHER_STREET, ROOT, SIBLING_COMMUNITY, STREET,
                            LiveClient, ServerLauncher, incident, unique, wait_for)
 
@@ -20,16 +21,7 @@ CHANNEL = "dashboard"  # dashboard.realtime.queue_announcer.CHANNEL
 @pytest.fixture(scope="module", params=["postgresql", "sqlite"])
 def shared_db(request, tmp_path_factory) -> str:
     """One database for both servers, seeded here so they can start side by side."""
-    from dashboard.bootstrap import init_database
-    from dashboard.settings import Settings
-
-    folder = tmp_path_factory.mktemp("shared")
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'shared.db'}"
-    else:
-        url = request.getfixturevalue("pg_databases").create("fanout")
-    init_database(Settings.from_env({"DASHBOARD_DATABASE_URL": url, "DASHBOARD_VAR_DIR": str(folder)}))
-    return url
+    return seeded_database(request, request.param, tmp_path_factory.mktemp("shared"), "shared")
 
 
 @pytest.fixture(scope="module")

@@ -11,50 +11,23 @@ import pytest
 from dashboard.actions.ingest import IngestResult, do_ingest_events
 from dashboard.actions.sweep import do_sweep
 from dashboard.domain.events import EventIn
-from dashboard.domain.policy import parse_policy
 from dashboard.services import Services
-from dashboard.settings import Settings
-from dashboard.store.db import load_tree, make_engine
-from tests.helpers import Clock, Recorder, unique
+from tests import fixtures
+# The unit codes the patrol and mediation tests import from here.
+from tests.fixtures import COMMUNITY, GRID2, GRID3, OTHER_GRID, SIBLING_GRID, STREET  # noqa: F401
+from tests.fixtures import GRID as GRID1, SIBLING_COMMUNITY as SIBLING  # noqa: F401
+from tests.helpers import unique
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=CST)  # a Friday morning in Tongliang
 MIN = timedelta(minutes=1)
 DAY = timedelta(days=1)
 
-STREET = "bachuan"
-COMMUNITY = "bachuan-zhengjie"
-GRID1, GRID2, GRID3 = "bachuan-zhengjie-g01", "bachuan-zhengjie-g02", "bachuan-zhengjie-g03"
-SIBLING = "bachuan-jinlong"
-SIBLING_GRID = "bachuan-jinlong-g01"
-OTHER_GRID = "nancheng-longcheng-g01"
-
-POLICY = """
-sweep_interval: 5s
-escalate_after: 10m
-ack_timeout: 2h
-incident:
-  default: {acknowledge: 15m, arrive: 1h, resolve: 24h}
-  priority:
-    1: {acknowledge: 5m, arrive: 15m, resolve: 4h, start_level: district}
-  category: {}
-mediation:
-  default: {resolve: 30d}
-  channel:
-    judicial: {resolve: 60d}
-patrol:
-  checkpoint_grace: 15m
-surge: {window: 1h, count: 3}
-"""
-
-
+POLICY = fixtures.policy(priority=fixtures.URGENT_AT_DISTRICT, channel={"judicial": "{resolve: 60d}"})
 
 
 def make_services(url: str, tmp_path, policy: str = POLICY, now: datetime = T0) -> Services:
-    settings = Settings.from_env({"DASHBOARD_DATABASE_URL": url, "DASHBOARD_VAR_DIR": str(tmp_path)})
-    engine = make_engine(url)
-    return Services(settings=settings, engine=engine, tree=load_tree(engine), announcer=Recorder(),
-                    policy=parse_policy(policy), clock=Clock(now))
+    return fixtures.make_services(url, tmp_path, policy=policy, now=now)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from dashboard.settings import Settings
 from dashboard.domain.hierarchy import default_units
 from dashboard.store.patrol_mediation_stats import mediation_summary, patrol_summary
 from feeds.simulator import Simulator
+from tests.fixtures import policy
 from tests.patrols_mediations.conftest import (COMMUNITY, CST, GRID1, GRID2, GRID3, MIN, SIBLING, SIBLING_GRID, checkpoint,
                                     ended, ingest, make_services, started)
 from tests.patrols_mediations.independent import Raw, expected_mediations, expected_patrols
@@ -23,20 +24,7 @@ START = datetime(2026, 11, 30, 22, 0, tzinfo=CST)   # Monday night; Tuesday is 1
 END = START + timedelta(hours=4)
 GRACE = timedelta(minutes=3)
 BUDGET = {"default": timedelta(minutes=30), "judicial": timedelta(minutes=60)}
-POLICY = """
-sweep_interval: 5s
-escalate_after: 10m
-ack_timeout: 2h
-incident:
-  default: {acknowledge: 15m, arrive: 1h, resolve: 24h}
-mediation:
-  default: {resolve: 30m}
-  channel:
-    judicial: {resolve: 60m}
-patrol:
-  checkpoint_grace: 3m
-surge: {window: 1h, count: 3}
-"""
+POLICY = policy(mediation="{resolve: 30m}", channel={"judicial": "{resolve: 60m}"}, checkpoint_grace="3m")
 UNITS = ["tongliang", "bachuan", "nancheng", "tuqiao", COMMUNITY, SIBLING, "nancheng-longcheng", GRID1, SIBLING_GRID]
 DAYS = [(START.replace(hour=0), START.replace(hour=0) + timedelta(days=1)),
         (END.replace(hour=0), END.replace(hour=0) + timedelta(days=1))]

@@ -2,13 +2,12 @@
 helpers to post events and read panels."""
 from __future__ import annotations
 
-import base64
 from datetime import date, datetime
 from typing import Any, Callable
 
 import pytest
 
-from tests.helpers import AUTH
+from tests.fixtures import add_users, basic_auth, event_poster
 
 PASSWORD = "trends password 1"
 USERS = {"district-leader": ("leader", "tongliang"), "bachuan-leader": ("leader", "bachuan"),
@@ -29,8 +28,7 @@ class Clock:
 
 
 def basic(name: str) -> dict[str, str]:
-    token = base64.b64encode(f"{name}:{PASSWORD}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
+    return basic_auth(name, PASSWORD)
 
 
 @pytest.fixture
@@ -38,27 +36,18 @@ def trend_app(app_factory, db_url, tmp_path):
     """An app on each database with the bundled policy (deadlines, surges) and a frozen clock.
     The history is posted up front, ahead of the frozen clock: the event_time window allows it."""
     from dashboard.domain.policy import DEFAULT_POLICY_FILE
-    from dashboard.actions.users import add_user
 
     policy = tmp_path / "policy.yaml"
     policy.write_text(DEFAULT_POLICY_FILE.read_text(encoding="utf-8") + "\nevent_time: {future: 30d}\n", encoding="utf-8")
     app = app_factory(db_url, DASHBOARD_POLICY_FILE=str(policy), DASHBOARD_COALESCE_MS="0")
     app.services.clock = Clock(datetime.fromisoformat("2026-03-20T12:00:00+08:00"))
-    for name, (role, unit) in USERS.items():
-        add_user(app.services.engine, name=name, password=PASSWORD, role=role, unit=unit)
+    add_users(app.services.engine, USERS, PASSWORD)
     return app
 
 
 @pytest.fixture
-def post(trend_app) -> Callable[[list[dict]], dict]:
-    client = trend_app.flask.test_client()
-
-    def send(events: list[dict]) -> dict:
-        response = client.post("/api/v1/events", json=events, headers=AUTH)
-        assert response.status_code == 202, response.get_json()
-        return response.get_json()
-
-    return send
+def post(trend_app) -> Callable[..., dict]:
+    return event_poster(trend_app)
 
 
 @pytest.fixture

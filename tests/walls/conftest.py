@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from tests.conftest import LiveServer
+from tests.fixtures import policy
 from tests.helpers import AUTH, OUTPUT_DIR, ROOT, TOKEN, unique
 
 CST = timezone(timedelta(hours=8))
@@ -26,22 +27,10 @@ LOCAL_PREFIXES = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about
 
 # Priority 2 must be acknowledged within 3 s (alerts at the community centre);
 # priority 1 likewise, held by the district at once; the rest never falls due.
-WALL_POLICY = """\
-sweep_interval: 1s
-escalate_after: 30m
-ack_timeout: 2h
-incident:
-  default: {acknowledge: 1h, arrive: 2h, resolve: 24h}
-  priority:
-    1: {acknowledge: 3s, arrive: 1h, resolve: 24h, start_level: district}
-    2: {acknowledge: 3s, arrive: 1h, resolve: 24h}
-  category: {}
-mediation:
-  default: {resolve: 30d}
-patrol:
-  checkpoint_grace: 15m
-surge: {window: 1h, count: 1000}
-"""
+WALL_POLICY = policy(sweep="1s", escalate="30m", incident="{acknowledge: 1h, arrive: 2h, resolve: 24h}",
+                     priority={1: "{acknowledge: 3s, arrive: 1h, resolve: 24h, start_level: district}",
+                               2: "{acknowledge: 3s, arrive: 1h, resolve: 24h}"},
+                     surge="{window: 1h, count: 1000}")
 
 
 @pytest.fixture(scope="session")

@@ -9,402 +9,167 @@ Create Date: 2026-12-03 19:26:56.296787
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
-import dashboard.store.models
+from dashboard.migrations.columns import (big_integer, boolean, category_priority, create_rollup, create_table,
+                                          date, drop_indexes, index, integer, json, labels, place,
+                                          string, timestamp)
 
 revision = '0001_baseline'
 down_revision = None
 branch_labels = None
 depends_on = None
 
+# Each table's indexes, created in this order right after the table (and dropped the other way round).
+INDEXES = {
+    'alert': [index('ix_alert_active', 'active'),
+              index('ix_alert_active_community', 'active', 'community'),
+              index('ix_alert_active_street', 'active', 'street'),
+              index('ix_alert_next_check_at', 'next_check_at')],
+    'event': [index('ix_event_kind_ref', 'kind', 'ref'),
+              index('ix_event_kind_type_occurred', 'kind', 'type', 'occurred_at'),
+              index('ix_event_occurred', 'occurred_at'),
+              index('ix_event_surge', 'unit', 'category', 'occurred_at')],
+    'item': [index('ix_item_is_open', 'is_open'),
+             index('ix_item_kind_open', 'kind', 'is_open'),
+             index('ix_item_next_due', 'next_due'),
+             index('ix_item_open_community', 'is_open', 'community'),
+             index('ix_item_open_street', 'is_open', 'street')],
+    'message': [index('ix_message_community_seq', 'community', 'seq'),
+                index('ix_message_grid_seq', 'grid', 'seq'),
+                index('ix_message_street_seq', 'street', 'seq')],
+    'trend_hour': [index('ix_trend_hour_cube', 'unit', 'period', 'category', 'priority', 'bucket', 'weekday', 'hour',
+                         'reported')],
+    'trend_incident': [index('ix_trend_incident_cube', 'unit', 'period', 'category', 'priority', 'bucket',
+                             'reported', 'reopened')],
+    'trend_patrol': [*(index(f'ix_trend_patrol_{level}', level, 'day', 'level', 'reached', 'late')
+                       for level in ('community', 'district', 'grid', 'street')),
+                     index('uq_trend_patrol_key', 'unit', 'day', unique=True)],
+    # per scope level, one index for the series over time and one for the groups (place first)
+    'trend_problem': [*(index(f'ix_trend_problem_{level}{groups}', level, 'period', 'priority', *order, 'n')
+                        for level in ('community', 'district', 'street')
+                        for groups, order in (('', ('bucket', 'category', 'aspect', 'place')),
+                                              ('_groups', ('place', 'category', 'aspect', 'bucket')))),
+                      index('uq_trend_problem_key', 'place', 'period', 'bucket', 'category', 'priority', 'aspect',
+                            unique=True)],
+    'alert_log': [index('ix_alert_log_alert_id', 'alert_id')],
+    'app_user': [index('ix_app_user_name', 'name', unique=True),
+                 index('ix_app_user_unit', 'unit')],
+    'screen_token': [index('ix_screen_token_token_hash', 'token_hash', unique=True),
+                     index('ix_screen_token_unit', 'unit')],
+}
+
 
 def upgrade() -> None:
-    op.create_table('alert',
-    sa.Column('district', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('street', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('community', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('grid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('stage', sqlmodel.sql.sqltypes.AutoString(length=160), nullable=False),
-    sa.Column('cycle', sa.Integer(), nullable=False),
-    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('ref', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('level', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('holder', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-    sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('priority', sa.Integer(), nullable=True),
-    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-    sa.Column('due_at', dashboard.store.models.UTCDateTime(), nullable=True),
-    sa.Column('raised_at', dashboard.store.models.UTCDateTime(), nullable=False),
-    sa.Column('level_since', dashboard.store.models.UTCDateTime(), nullable=False),
-    sa.Column('acked_at', dashboard.store.models.UTCDateTime(), nullable=True),
-    sa.Column('acked_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('ack_note', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
-    sa.Column('resolved_at', dashboard.store.models.UTCDateTime(), nullable=True),
-    sa.Column('resolved_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('resolve_note', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
-    sa.Column('next_check_at', dashboard.store.models.UTCDateTime(), nullable=True),
-    sa.Column('escalate_after_s', sa.Integer(), nullable=False),
-    sa.Column('ack_timeout_s', sa.Integer(), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('last_seq', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('subject', 'stage', 'cycle', name='uq_alert_subject_stage_cycle')
-    )
-    with op.batch_alter_table('alert', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_alert_active'), ['active'], unique=False)
-        batch_op.create_index('ix_alert_active_community', ['active', 'community'], unique=False)
-        batch_op.create_index('ix_alert_active_street', ['active', 'street'], unique=False)
-        batch_op.create_index(batch_op.f('ix_alert_next_check_at'), ['next_check_at'], unique=False)
-
-    op.create_table('counter',
-    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('value', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('name')
-    )
-    op.create_table('event',
-    sa.Column('district', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('street', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('community', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('grid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('seq', sa.BigInteger(), nullable=False),
-    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('source_id', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('type', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('ref', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('occurred_at', dashboard.store.models.UTCDateTime(), nullable=False),
-    sa.Column('received_at', dashboard.store.models.UTCDateTime(), nullable=False),
-    sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('priority', sa.Integer(), nullable=True),
-    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-    sa.Column('lat', sa.Float(), nullable=True),
-    sa.Column('lon', sa.Float(), nullable=True),
-    sa.Column('attributes', sa.JSON(), nullable=False),
-    sa.PrimaryKeyConstraint('seq'),
-    sa.UniqueConstraint('source', 'source_id', name='uq_event_source_id')
-    )
-    with op.batch_alter_table('event', schema=None) as batch_op:
-        batch_op.create_index('ix_event_kind_ref', ['kind', 'ref'], unique=False)
-        batch_op.create_index('ix_event_kind_type_occurred', ['kind', 'type', 'occurred_at'], unique=False)
-        batch_op.create_index('ix_event_occurred', ['occurred_at'], unique=False)
-        batch_op.create_index('ix_event_surge', ['unit', 'category', 'occurred_at'], unique=False)
-
-    op.create_table('instance_mode',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('mode', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-    sa.Column('marked_at', dashboard.store.models.UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('id')
-    )
-    op.create_table('item',
-    sa.Column('district', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('street', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('community', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('grid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('ref', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('is_open', sa.Boolean(), nullable=False),
-    sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('priority', sa.Integer(), nullable=True),
-    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-    sa.Column('opened_at', dashboard.store.models.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', dashboard.store.models.UTCDateTime(), nullable=False),
-    sa.Column('last_seq', sa.BigInteger(), nullable=False),
-    sa.Column('next_due', dashboard.store.models.UTCDateTime(), nullable=True),
-    sa.Column('state', sa.JSON(), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('kind', 'ref', name='uq_item_kind_ref')
-    )
-    with op.batch_alter_table('item', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_item_is_open'), ['is_open'], unique=False)
-        batch_op.create_index('ix_item_kind_open', ['kind', 'is_open'], unique=False)
-        batch_op.create_index(batch_op.f('ix_item_next_due'), ['next_due'], unique=False)
-        batch_op.create_index('ix_item_open_community', ['is_open', 'community'], unique=False)
-        batch_op.create_index('ix_item_open_street', ['is_open', 'street'], unique=False)
-
-    op.create_table('message',
-    sa.Column('district', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('street', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('community', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('grid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('seq', sa.BigInteger(), nullable=False),
-    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('created_at', dashboard.store.models.UTCDateTime(), nullable=False),
-    sa.Column('payload', sa.JSON(), nullable=False),
-    sa.PrimaryKeyConstraint('seq')
-    )
-    with op.batch_alter_table('message', schema=None) as batch_op:
-        batch_op.create_index('ix_message_community_seq', ['community', 'seq'], unique=False)
-        batch_op.create_index('ix_message_grid_seq', ['grid', 'seq'], unique=False)
-        batch_op.create_index('ix_message_street_seq', ['street', 'seq'], unique=False)
-
-    op.create_table('trend_alert',
-    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=1), nullable=False),
-    sa.Column('bucket', sa.Date(), nullable=False),
-    sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('priority', sa.Integer(), nullable=False),
-    sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('level', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('n', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('unit', 'period', 'bucket', 'category', 'priority', 'action', 'level'),
-    sqlite_with_rowid=False
-    )
-    op.create_table('trend_hour',
-    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=1), nullable=False),
-    sa.Column('bucket', sa.Date(), nullable=False),
-    sa.Column('weekday', sa.Integer(), nullable=False),
-    sa.Column('hour', sa.Integer(), nullable=False),
-    sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('priority', sa.Integer(), nullable=False),
-    sa.Column('reported', sa.Integer(), nullable=False),
-    sa.Column('reopened', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('unit', 'period', 'bucket', 'weekday', 'hour', 'category', 'priority'),
-    sqlite_with_rowid=False
-    )
-    with op.batch_alter_table('trend_hour', schema=None) as batch_op:
-        batch_op.create_index('ix_trend_hour_cube', ['unit', 'period', 'category', 'priority', 'bucket', 'weekday', 'hour', 'reported'], unique=False)
-
-    op.create_table('trend_incident',
-    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=1), nullable=False),
-    sa.Column('bucket', sa.Date(), nullable=False),
-    sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('priority', sa.Integer(), nullable=False),
-    sa.Column('reported', sa.Integer(), nullable=False),
-    sa.Column('reopened', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('unit', 'period', 'bucket', 'category', 'priority'),
-    sqlite_with_rowid=False
-    )
-    with op.batch_alter_table('trend_incident', schema=None) as batch_op:
-        batch_op.create_index('ix_trend_incident_cube', ['unit', 'period', 'category', 'priority', 'bucket', 'reported', 'reopened'], unique=False)
-
-    op.create_table('trend_latency',
-    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=1), nullable=False),
-    sa.Column('bucket', sa.Date(), nullable=False),
-    sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('priority', sa.Integer(), nullable=False),
-    sa.Column('stage', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('bin', sa.Integer(), nullable=False),
-    sa.Column('n', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('unit', 'period', 'bucket', 'category', 'priority', 'stage', 'bin'),
-    sqlite_with_rowid=False
-    )
-    op.create_table('trend_mediation',
-    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=1), nullable=False),
-    sa.Column('bucket', sa.Date(), nullable=False),
-    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('measure', sqlmodel.sql.sqltypes.AutoString(length=48), nullable=False),
-    sa.Column('n', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('unit', 'period', 'bucket', 'channel', 'measure'),
-    sqlite_with_rowid=False
-    )
-    op.create_table('trend_patrol',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('day', sa.Date(), nullable=False),
-    sa.Column('level', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('district', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('street', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('community', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('grid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('reached', sa.Integer(), nullable=False),
-    sa.Column('late', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('trend_patrol', schema=None) as batch_op:
-        batch_op.create_index('ix_trend_patrol_community', ['community', 'day', 'level', 'reached', 'late'], unique=False)
-        batch_op.create_index('ix_trend_patrol_district', ['district', 'day', 'level', 'reached', 'late'], unique=False)
-        batch_op.create_index('ix_trend_patrol_grid', ['grid', 'day', 'level', 'reached', 'late'], unique=False)
-        batch_op.create_index('ix_trend_patrol_street', ['street', 'day', 'level', 'reached', 'late'], unique=False)
-        batch_op.create_index('uq_trend_patrol_key', ['unit', 'day'], unique=True)
-
-    op.create_table('trend_problem',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('place', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=1), nullable=False),
-    sa.Column('bucket', sa.Date(), nullable=False),
-    sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('priority', sa.Integer(), nullable=False),
-    sa.Column('aspect', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('district', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('street', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('community', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('n', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('trend_problem', schema=None) as batch_op:
-        batch_op.create_index('ix_trend_problem_community', ['community', 'period', 'priority', 'bucket', 'category', 'aspect', 'place', 'n'], unique=False)
-        batch_op.create_index('ix_trend_problem_community_groups', ['community', 'period', 'priority', 'place', 'category', 'aspect', 'bucket', 'n'], unique=False)
-        batch_op.create_index('ix_trend_problem_district', ['district', 'period', 'priority', 'bucket', 'category', 'aspect', 'place', 'n'], unique=False)
-        batch_op.create_index('ix_trend_problem_district_groups', ['district', 'period', 'priority', 'place', 'category', 'aspect', 'bucket', 'n'], unique=False)
-        batch_op.create_index('ix_trend_problem_street', ['street', 'period', 'priority', 'bucket', 'category', 'aspect', 'place', 'n'], unique=False)
-        batch_op.create_index('ix_trend_problem_street_groups', ['street', 'period', 'priority', 'place', 'category', 'aspect', 'bucket', 'n'], unique=False)
-        batch_op.create_index('uq_trend_problem_key', ['place', 'period', 'bucket', 'category', 'priority', 'aspect'], unique=True)
-
-    op.create_table('trend_stage',
-    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=1), nullable=False),
-    sa.Column('bucket', sa.Date(), nullable=False),
-    sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('priority', sa.Integer(), nullable=False),
-    sa.Column('stage', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('budget_s', sa.Integer(), nullable=False),
-    sa.Column('n', sa.Integer(), nullable=False),
-    sa.Column('on_time', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('unit', 'period', 'bucket', 'category', 'priority', 'stage', 'budget_s'),
-    sqlite_with_rowid=False
-    )
-    op.create_table('unit',
-    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('name_en', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('level', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('parent', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('synthetic', sa.Boolean(), nullable=False),
-    sa.Column('position', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['parent'], ['unit.code'], ),
-    sa.PrimaryKeyConstraint('code')
-    )
-    op.create_table('alert_log',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('alert_id', sa.Integer(), nullable=False),
-    sa.Column('seq', sa.BigInteger(), nullable=False),
-    sa.Column('at', dashboard.store.models.UTCDateTime(), nullable=False),
-    sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('from_level', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
-    sa.Column('to_level', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
-    sa.ForeignKeyConstraint(['alert_id'], ['alert.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('alert_log', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_alert_log_alert_id'), ['alert_id'], unique=False)
-
-    op.create_table('app_user',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('password_hash', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
-    sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', dashboard.store.models.UTCDateTime(), nullable=False),
-    sa.CheckConstraint("role IN ('duty', 'leader', 'staff', 'admin')", name='ck_app_user_role'),
-    sa.ForeignKeyConstraint(['unit'], ['unit.code'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('app_user', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_app_user_name'), ['name'], unique=True)
-        batch_op.create_index(batch_op.f('ix_app_user_unit'), ['unit'], unique=False)
-
-    op.create_table('screen_token',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('label', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('created_at', dashboard.store.models.UTCDateTime(), nullable=False),
-    sa.Column('revoked_at', dashboard.store.models.UTCDateTime(), nullable=True),
-    sa.Column('last_used_at', dashboard.store.models.UTCDateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['unit'], ['unit.code'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('screen_token', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_screen_token_token_hash'), ['token_hash'], unique=True)
-        batch_op.create_index(batch_op.f('ix_screen_token_unit'), ['unit'], unique=False)
-
+    create_table('alert',
+                 *place(),
+                 integer('id'), string('subject', 200), string('stage', 160), integer('cycle'),
+                 string('kind', 16), string('ref', 128), string('unit', 64),
+                 string('level', 16), string('holder', 64), string('state', 16), boolean('active'),
+                 string('reason', 300),
+                 *labels(),
+                 timestamp('due_at', nullable=True), timestamp('raised_at'), timestamp('level_since'),
+                 timestamp('acked_at', nullable=True), string('acked_by', 64, nullable=True),
+                 string('ack_note', 1000, nullable=True),
+                 timestamp('resolved_at', nullable=True), string('resolved_by', 64, nullable=True),
+                 string('resolve_note', 1000, nullable=True),
+                 timestamp('next_check_at', nullable=True),
+                 integer('escalate_after_s'), integer('ack_timeout_s'), integer('version'), big_integer('last_seq'),
+                 sa.PrimaryKeyConstraint('id'),
+                 sa.UniqueConstraint('subject', 'stage', 'cycle', name='uq_alert_subject_stage_cycle'),
+                 indexes=INDEXES['alert'])
+    create_table('counter',
+                 string('name', 32), big_integer('value'),
+                 sa.PrimaryKeyConstraint('name'))
+    create_table('event',
+                 *place(),
+                 big_integer('seq'), string('source', 64), string('source_id', 128),
+                 string('kind', 16), string('type', 32), string('ref', 128), string('unit', 64),
+                 timestamp('occurred_at'), timestamp('received_at'),
+                 *labels(),
+                 string('description', nullable=True), string('actor', 200, nullable=True),
+                 sa.Column('lat', sa.Float(), nullable=True), sa.Column('lon', sa.Float(), nullable=True),
+                 json('attributes'),
+                 sa.PrimaryKeyConstraint('seq'),
+                 sa.UniqueConstraint('source', 'source_id', name='uq_event_source_id'),
+                 indexes=INDEXES['event'])
+    create_table('instance_mode',
+                 integer('id'), string('mode', 8), timestamp('marked_at'),
+                 sa.PrimaryKeyConstraint('id'))
+    create_table('item',
+                 *place(),
+                 integer('id'), string('kind', 16), string('ref', 128), string('unit', 64),
+                 string('status', 32), boolean('is_open'),
+                 *labels(),
+                 timestamp('opened_at'), timestamp('updated_at'), big_integer('last_seq'),
+                 timestamp('next_due', nullable=True), json('state'),
+                 sa.PrimaryKeyConstraint('id'),
+                 sa.UniqueConstraint('kind', 'ref', name='uq_item_kind_ref'),
+                 indexes=INDEXES['item'])
+    create_table('message',
+                 *place(), big_integer('seq'), string('name', 16), string('unit', 64), timestamp('created_at'),
+                 json('payload'), sa.PrimaryKeyConstraint('seq'),
+                 indexes=INDEXES['message'])
+    create_rollup('trend_alert',
+                  *category_priority(), string('action', 16), string('level', 16), integer('n'),
+                  key=('category', 'priority', 'action', 'level'))
+    create_rollup('trend_hour',
+                  integer('weekday'), integer('hour'), *category_priority(), integer('reported'), integer('reopened'),
+                  key=('weekday', 'hour', 'category', 'priority'),
+                  indexes=INDEXES['trend_hour'])
+    create_rollup('trend_incident',
+                  *category_priority(), integer('reported'), integer('reopened'),
+                  key=('category', 'priority'),
+                  indexes=INDEXES['trend_incident'])
+    create_rollup('trend_latency',
+                  *category_priority(), string('stage', 16), integer('bin'), integer('n'),
+                  key=('category', 'priority', 'stage', 'bin'))
+    create_rollup('trend_mediation',
+                  string('channel', 32), string('measure', 48), integer('n'),
+                  key=('channel', 'measure'))
+    create_table('trend_patrol',
+                 integer('id'), string('unit', 64), date('day'), string('level', 16), *place(),
+                 integer('reached'), integer('late'), sa.PrimaryKeyConstraint('id'),
+                 indexes=INDEXES['trend_patrol'])
+    create_table('trend_problem',
+                 integer('id'), string('place', 64), string('period', 1), date('bucket'),
+                 *category_priority(), string('aspect', 64), *place('district', 'street', 'community'), integer('n'),
+                 sa.PrimaryKeyConstraint('id'),
+                 indexes=INDEXES['trend_problem'])
+    create_rollup('trend_stage',
+                  *category_priority(), string('stage', 16), integer('budget_s'), integer('n'), integer('on_time'),
+                  key=('category', 'priority', 'stage', 'budget_s'))
+    create_table('unit',
+                 string('code', 64), string('name', 100), string('name_en', 100), string('level', 16),
+                 string('parent', 64, nullable=True), boolean('synthetic'), integer('position'),
+                 sa.ForeignKeyConstraint(['parent'], ['unit.code'], ),
+                 sa.PrimaryKeyConstraint('code'))
+    create_table('alert_log',
+                 integer('id'), integer('alert_id'), big_integer('seq'), timestamp('at'), string('action', 16),
+                 string('from_level', 16, nullable=True), string('to_level', 16), string('actor', 64),
+                 string('note', 1000, nullable=True),
+                 sa.ForeignKeyConstraint(['alert_id'], ['alert.id'], ),
+                 sa.PrimaryKeyConstraint('id'),
+                 indexes=INDEXES['alert_log'])
+    create_table('app_user',
+                 integer('id'), string('name', 64), string('password_hash', 255), string('role', 16),
+                 string('unit', 64), boolean('active'), timestamp('created_at'),
+                 sa.CheckConstraint("role IN ('duty', 'leader', 'staff', 'admin')", name='ck_app_user_role'),
+                 sa.ForeignKeyConstraint(['unit'], ['unit.code'], ),
+                 sa.PrimaryKeyConstraint('id'),
+                 indexes=INDEXES['app_user'])
+    create_table('screen_token',
+                 integer('id'), string('token_hash', 64), string('unit', 64), string('label', 200),
+                 timestamp('created_at'), timestamp('revoked_at', nullable=True),
+                 timestamp('last_used_at', nullable=True),
+                 sa.ForeignKeyConstraint(['unit'], ['unit.code'], ),
+                 sa.PrimaryKeyConstraint('id'),
+                 indexes=INDEXES['screen_token'])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('screen_token', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_screen_token_unit'))
-        batch_op.drop_index(batch_op.f('ix_screen_token_token_hash'))
-
-    op.drop_table('screen_token')
-    with op.batch_alter_table('app_user', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_app_user_unit'))
-        batch_op.drop_index(batch_op.f('ix_app_user_name'))
-
-    op.drop_table('app_user')
-    with op.batch_alter_table('alert_log', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_alert_log_alert_id'))
-
-    op.drop_table('alert_log')
-    op.drop_table('unit')
-    op.drop_table('trend_stage')
-    with op.batch_alter_table('trend_problem', schema=None) as batch_op:
-        batch_op.drop_index('uq_trend_problem_key')
-        batch_op.drop_index('ix_trend_problem_street_groups')
-        batch_op.drop_index('ix_trend_problem_street')
-        batch_op.drop_index('ix_trend_problem_district_groups')
-        batch_op.drop_index('ix_trend_problem_district')
-        batch_op.drop_index('ix_trend_problem_community_groups')
-        batch_op.drop_index('ix_trend_problem_community')
-
-    op.drop_table('trend_problem')
-    with op.batch_alter_table('trend_patrol', schema=None) as batch_op:
-        batch_op.drop_index('uq_trend_patrol_key')
-        batch_op.drop_index('ix_trend_patrol_street')
-        batch_op.drop_index('ix_trend_patrol_grid')
-        batch_op.drop_index('ix_trend_patrol_district')
-        batch_op.drop_index('ix_trend_patrol_community')
-
-    op.drop_table('trend_patrol')
-    op.drop_table('trend_mediation')
-    op.drop_table('trend_latency')
-    with op.batch_alter_table('trend_incident', schema=None) as batch_op:
-        batch_op.drop_index('ix_trend_incident_cube')
-
-    op.drop_table('trend_incident')
-    with op.batch_alter_table('trend_hour', schema=None) as batch_op:
-        batch_op.drop_index('ix_trend_hour_cube')
-
-    op.drop_table('trend_hour')
-    op.drop_table('trend_alert')
-    with op.batch_alter_table('message', schema=None) as batch_op:
-        batch_op.drop_index('ix_message_street_seq')
-        batch_op.drop_index('ix_message_grid_seq')
-        batch_op.drop_index('ix_message_community_seq')
-
-    op.drop_table('message')
-    with op.batch_alter_table('item', schema=None) as batch_op:
-        batch_op.drop_index('ix_item_open_street')
-        batch_op.drop_index('ix_item_open_community')
-        batch_op.drop_index(batch_op.f('ix_item_next_due'))
-        batch_op.drop_index('ix_item_kind_open')
-        batch_op.drop_index(batch_op.f('ix_item_is_open'))
-
-    op.drop_table('item')
-    op.drop_table('instance_mode')
-    with op.batch_alter_table('event', schema=None) as batch_op:
-        batch_op.drop_index('ix_event_surge')
-        batch_op.drop_index('ix_event_occurred')
-        batch_op.drop_index('ix_event_kind_type_occurred')
-        batch_op.drop_index('ix_event_kind_ref')
-
-    op.drop_table('event')
-    op.drop_table('counter')
-    with op.batch_alter_table('alert', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_alert_next_check_at'))
-        batch_op.drop_index('ix_alert_active_street')
-        batch_op.drop_index('ix_alert_active_community')
-        batch_op.drop_index(batch_op.f('ix_alert_active'))
-
-    op.drop_table('alert')
+    for table in ('screen_token', 'app_user', 'alert_log', 'unit', 'trend_stage', 'trend_problem', 'trend_patrol',
+                  'trend_mediation', 'trend_latency', 'trend_incident', 'trend_hour', 'trend_alert', 'message',
+                  'item', 'instance_mode', 'event', 'counter', 'alert'):  # the reverse of upgrade's order
+        drop_indexes(table, INDEXES.get(table, ()))
+        op.drop_table(table)

@@ -9,64 +9,40 @@ Create Date: 2026-12-03 20:12:15.025239
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
-import dashboard.store.models  # noqa: F401  (UTCDateTime and the other column types)
-
+from dashboard.migrations.columns import (create_rollup, create_table, drop_indexes, index,
+                                          integer, place, string, timestamp)
 
 revision = '0002_audit_departments'
 down_revision = '0001_baseline'
 branch_labels = None
 depends_on = None
 
+AUDIT_LOG_INDEXES = [index('ix_audit_log_at', 'at')]
+
 
 def upgrade() -> None:
-    op.create_table('audit_log',
-    sa.Column('district', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('street', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('community', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('grid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', dashboard.store.models.UTCDateTime(), nullable=False),
-    sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('level', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
-    sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.create_index('ix_audit_log_at', ['at'], unique=False)
-
-    op.create_table('department',
-    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('name_en', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('position', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('code')
-    )
-    op.create_table('trend_department',
-    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=1), nullable=False),
-    sa.Column('bucket', sa.Date(), nullable=False),
-    sa.Column('department', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('measure', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('bin', sa.Integer(), nullable=False),
-    sa.Column('n', sa.Integer(), nullable=False),
-    sa.Column('on_time', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('unit', 'period', 'bucket', 'department', 'measure', 'bin'),
-    sqlite_with_rowid=False
-    )
+    create_table('audit_log',
+                 *place(),
+                 integer('id'), timestamp('at'), string('action', 32), string('actor', 200),
+                 string('unit', 64, nullable=True), string('level', 16, nullable=True),
+                 string('address', 200, nullable=True), string('subject', 200, nullable=True),
+                 string('note', 1000, nullable=True),
+                 sa.PrimaryKeyConstraint('id'),
+                 indexes=AUDIT_LOG_INDEXES)
+    create_table('department',
+                 string('code', 64), string('name', 100), string('name_en', 100), integer('position'),
+                 sa.PrimaryKeyConstraint('code'))
+    create_rollup('trend_department',
+                  string('department', 64), string('measure', 16), integer('bin'), integer('n'), integer('on_time'),
+                  key=('department', 'measure', 'bin'))
     with op.batch_alter_table('alert_log', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
+        batch_op.add_column(string('address', 200, nullable=True))
         batch_op.create_index('ix_alert_log_at', ['at'], unique=False)
 
     with op.batch_alter_table('app_user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_version', sa.Integer(), nullable=False, server_default='0'))
-
 
 
 def downgrade() -> None:
@@ -79,7 +55,5 @@ def downgrade() -> None:
 
     op.drop_table('trend_department')
     op.drop_table('department')
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_index('ix_audit_log_at')
-
+    drop_indexes('audit_log', AUDIT_LOG_INDEXES)
     op.drop_table('audit_log')

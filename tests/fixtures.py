@@ -1,0 +1,148 @@
+"""What the test folders share: the reference district's unit codes, policy
+files' text, and Services (or a seeded database, an app's users, an event
+poster) to run the code under test against.
+
+Import from here; tests/helpers.py re-exports the unit codes, QUIET_POLICY,
+Clock and Recorder for the tests that import them from there.
+"""
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+# --- units: the default tree of the reference district (dashboard/domain/hierarchy.py) ---
+
+DISTRICT = "tongliang"
+STREET = "bachuan"
+COMMUNITY = "bachuan-zhengjie"
+GRID = "bachuan-zhengjie-g01"
+GRID2 = "bachuan-zhengjie-g02"
+GRID3 = "bachuan-zhengjie-g03"
+SIBLING_COMMUNITY = "bachuan-jinlong"
+SIBLING_GRID = "bachuan-jinlong-g01"
+OTHER_STREET = "nancheng"
+OTHER_COMMUNITY = "nancheng-longcheng"
+OTHER_GRID = "nancheng-longcheng-g01"
+
+
+# --- policies ---------------------------------------------------------------------------------
+
+def policy(*, sweep: str = "5s", escalate: str = "10m", ack_timeout: str = "2h",
+           incident: str = "{acknowledge: 15m, arrive: 1h, resolve: 24h}", priority: Mapping[int, str] | None = None,
+           mediation: str = "{resolve: 30d}", channel: Mapping[str, str] | None = None,
+           checkpoint_grace: str = "15m", surge: str = "{window: 1h, count: 3}") -> str:
+    """A policy file's text with every key the loader requires (CONTRACT "Policy file");
+    each argument is that key's YAML value, `priority` and `channel` the override tables."""
+    lines = [f"sweep_interval: {sweep}", f"escalate_after: {escalate}", f"ack_timeout: {ack_timeout}",
+             "incident:", f"  default: {incident}"]
+    if priority:
+        lines += ["  priority:", *(f"    {key}: {budget}" for key, budget in priority.items())]
+    lines += ["mediation:", f"  default: {mediation}"]
+    if channel:
+        lines += ["  channel:", *(f"    {key}: {budget}" for key, budget in channel.items())]
+    lines += ["patrol:", f"  checkpoint_grace: {checkpoint_grace}", f"surge: {surge}"]
+    return "\n".join(lines) + "\n"
+
+
+# Priority 1 starts at the district with short deadlines; the rest rises from the community.
+URGENT_AT_DISTRICT = {1: "{acknowledge: 5m, arrive: 15m, resolve: 4h, start_level: district}"}
+ESCALATING_POLICY = policy(priority=URGENT_AT_DISTRICT)
+
+# Nothing falls due and no surge fires: the spine tests then see exactly the
+# messages of the events they post (the sample events are dated in the past,
+# and several share a grid and a category).
+QUIET_POLICY = policy(sweep="1h", escalate="30d", ack_timeout="30d",
+                      incident="{acknowledge: none, arrive: none, resolve: none}", mediation="{resolve: none}",
+                      checkpoint_grace="30d", surge="{window: 1s, count: 100000}")
+
+
+# --- services ---------------------------------------------------------------------------------
+
+class Recorder:
+    """An announcer for Services that keeps every message it is given (announced after
+    commit), checking each against its wire schema (CONTRACT "Live push")."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+
+    def announce(self, messages: list[dict]) -> None:
+        from dashboard.domain.messages import check_message
+
+        for m in messages:
+            check_message(m["name"], m["data"])
+            assert m["seq"] == m["data"]["seq"]
+        self.messages.extend(messages)
+
+
+class Clock:
+    """A clock the test sets (Services.clock): `clock.now = ...`."""
+
+    def __init__(self, now) -> None:
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def seed_database(url: str, var_dir: Path) -> str:
+    """Schema and units in the (empty) database at `url`, as `init-db` makes them; returns `url`."""
+    from dashboard.bootstrap import init_database
+    from dashboard.settings import Settings
+
+    init_database(Settings.from_env({"DASHBOARD_DATABASE_URL": url, "DASHBOARD_VAR_DIR": str(var_dir)}))
+    return url
+
+
+def seeded_database(request, kind: str, folder: Path, label: str) -> str:
+    """A new seeded database: a SQLite file in `folder`, or (kind "postgresql") one on the test server."""
+    if kind == "sqlite":
+        return seed_database(f"sqlite:///{folder / f'{label}.db'}", folder)
+    return seed_database(request.getfixturevalue("pg_databases").create(label), folder)
+
+
+def make_services(url: str, var_dir: Path, *, policy: str = ESCALATING_POLICY, now: datetime | None = None,
+                  announcer: Any = None):
+    """Services on the seeded database at `url`: the policy parsed, a Recorder as announcer
+    (unless one is given), the clock at `now` (a Clock the test moves)."""
+    from dashboard.domain.policy import parse_policy
+    from dashboard.services import Services
+    from dashboard.settings import Settings
+    from dashboard.store.db import load_tree, make_engine
+
+    settings = Settings.from_env({"DASHBOARD_DATABASE_URL": url, "DASHBOARD_VAR_DIR": str(var_dir)})
+    engine = make_engine(url)
+    return Services(settings=settings, engine=engine, tree=load_tree(engine),
+                    announcer=Recorder() if announcer is None else announcer, policy=parse_policy(policy),
+                    clock=Clock(now))
+
+
+# --- apps -------------------------------------------------------------------------------------
+
+def add_users(engine, users: Mapping[str, tuple[str, str]], password: str) -> None:
+    """Add `{name: (role, unit)}` (what `python -m dashboard users add` does)."""
+    from dashboard.actions.users import add_user
+
+    for name, (role, unit) in users.items():
+        add_user(engine, name=name, password=password, role=role, unit=unit)
+
+
+def basic_auth(name: str, password: str) -> dict[str, str]:
+    """The Authorization header of HTTP Basic, as the API's clients send it."""
+    return {"Authorization": "Basic " + base64.b64encode(f"{name}:{password}".encode()).decode()}
+
+
+def event_poster(app) -> Callable[..., Any]:
+    """`send(events, expect=202)`: POST /api/v1/events with the ingest token, the answer's JSON."""
+    from tests.helpers import AUTH
+
+    client = app.flask.test_client()
+
+    def send(events: list[dict], expect: int = 202) -> Any:
+        response = client.post("/api/v1/events", json=events, headers=AUTH)
+        assert response.status_code == expect, response.get_json()
+        return response.get_json()
+
+    return send
