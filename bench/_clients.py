@@ -14,7 +14,7 @@ import time
 from array import array
 from pathlib import Path
 
-from _common import DISTRICT, TOKEN, event_body, grids_of, percentile, pin_self
+from _common import DISTRICT, event_body, grids_of, percentile, pin_self, post_events
 
 
 class Tally:
@@ -235,7 +235,6 @@ async def _sender_main(args) -> None:
 
     total = int(args.rate * args.duration)
     urls = [f"{u}/api/v1/events" for u in args.url.split(",")]
-    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
     durations: list[float] = []
     status: dict[int, int] = {}
     accepted = 0
@@ -254,14 +253,8 @@ async def _sender_main(args) -> None:
                     body = json.dumps(event_body(args.run, i, sent_at=t, grids=grids))
                 else:
                     body = json.dumps([event_body(args.run, i * per + k, sent_at=t, grids=grids) for k in range(per)])
-                try:
-                    async with session.post(urls[i % len(urls)], data=body, headers=headers) as r:
-                        payload = await r.read()
-                        status[r.status] = status.get(r.status, 0) + 1
-                        if r.status == 202:
-                            accepted += json.loads(payload)["accepted"]
-                except aiohttp.ClientError:
-                    status[-1] = status.get(-1, 0) + 1
+                stored = await post_events(session, urls[i % len(urls)], body, status)
+                accepted += stored  # after the await: `accepted += await …` would read it before
                 durations.append((time.time() - t) * 1000)
 
         print("GO", flush=True)

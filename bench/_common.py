@@ -238,6 +238,25 @@ def post_json(url: str, body: object, token: str = TOKEN, timeout: float = 30) -
         return exc.code, {"error": exc.read()[:300].decode(errors="replace")}
 
 
+INGEST_HEADERS = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+
+
+async def post_events(session, url: str, body: str, status: dict[int, int]) -> int:
+    """POST one ingest request (JSON text) on an aiohttp session: counts its
+    status in `status` (-1: no answer) and returns how many events it stored."""
+    import aiohttp
+
+    try:
+        async with session.post(url, data=body, headers=INGEST_HEADERS) as r:
+            payload = await r.read()
+            status[r.status] = status.get(r.status, 0) + 1
+            if r.status == 202:
+                return json.loads(payload)["accepted"]
+    except aiohttp.ClientError:
+        status[-1] = status.get(-1, 0) + 1
+    return 0
+
+
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 

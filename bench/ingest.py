@@ -25,15 +25,14 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (OUT, TOKEN, Server, core_busy, core_times, cpu_seconds, event_body, grids_of,  # noqa: E402
-                     pg_create, pg_drop, pg_reachable,
+from _common import (OUT, Server, core_busy, core_times, cpu_seconds, event_body, grids_of,  # noqa: E402
+                     pg_create, pg_drop, pg_reachable, post_events,
                      exit_on_sigterm, set_nice, NICE, runqueue_wait, md_table, tree_version, percentile, pin_self, wait_quiet, warm_up)
 
 async def closed_loop(url: str, batch: int, senders: int, duration: float, run: str) -> dict:
     import aiohttp
 
     grids = grids_of(url)
-    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
     times: list[float] = []
     status: dict[int, int] = {}
     accepted = 0
@@ -48,14 +47,8 @@ async def closed_loop(url: str, batch: int, senders: int, duration: float, run: 
             events = [event_body(run, first + k, sent_at=now, grids=grids) for k in range(batch)]
             body = json.dumps(events[0] if batch == 1 else events)
             t = time.perf_counter()
-            try:
-                async with session.post(f"{url}/api/v1/events", data=body, headers=headers) as r:
-                    payload = await r.read()
-                    status[r.status] = status.get(r.status, 0) + 1
-                    if r.status == 202:
-                        accepted += json.loads(payload)["accepted"]
-            except aiohttp.ClientError:
-                status[-1] = status.get(-1, 0) + 1
+            stored = await post_events(session, f"{url}/api/v1/events", body, status)
+            accepted += stored  # after the await: `accepted += await …` would read it before
             times.append((time.perf_counter() - t) * 1000)
 
     timeout = aiohttp.ClientTimeout(total=120)

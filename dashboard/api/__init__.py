@@ -1,8 +1,8 @@
 """The HTTP API under /api/v1 (CONTRACT "Ingest API" and "Read API"): thin
 handlers that parse, call one action or query, and shape the answer.
 
-This module holds what every resource shares — the error answers and the
-query-argument helpers; `routes.py` builds the blueprint (`register(flask)`)
+This module holds what every resource shares — the error answers, the
+query-argument helpers and CSV answers; `routes.py` builds the blueprint (`register(flask)`)
 and adds each resource's routes to it:
 
 | module | routes |
@@ -20,13 +20,18 @@ and adds each resource's routes to it:
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import date
 from typing import Any
 
 from flask import Response, jsonify, request
+from werkzeug.exceptions import Unauthorized
 
 from dashboard.auth.access import home_unit
+from dashboard.auth.basic import api_auth_error, api_user
+from dashboard.auth.sessions import CurrentUser
 from dashboard.services import Services, current_services
 
 PREFIX = "/api/v1"
@@ -91,6 +96,31 @@ def unit_arg(svc: Services, required: bool = False) -> str:
     return unit
 
 
+def signed_in_user() -> CurrentUser:
+    """The request's user (the session, or HTTP Basic); without one, a 401 answer saying why."""
+    user = api_user()
+    if user is None:
+        raise Unauthorized(api_auth_error())  # answered as {"error": why} (dashboard.api.routes)
+    return user
+
+
+def user_unit_arg(svc: Services, user: CurrentUser) -> str:
+    """The `unit` query argument of a signed-in user's read: the user's own unit when absent.
+    Whether the user may read it is the caller's check."""
+    unit = request.args.get("unit", user.unit)
+    if unit not in svc.tree:
+        raise BadQuery("unit", f"unknown unit {unit!r}")
+    return unit
+
+
+def format_arg() -> str:
+    """The `format` query argument of a read that also answers as CSV."""
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "csv"):
+        raise BadQuery("format", "json or csv")
+    return fmt
+
+
 def day_arg(name: str) -> date | None:
     """The query parameter `name` as a calendar day YYYY-MM-DD, None when absent."""
     raw = request.args.get(name)
@@ -116,3 +146,34 @@ def int_arg(name: str, default: int, *, lo: int = 0, hi: int = MAX_SEQ) -> int:
     if value is None or not lo <= value <= hi:
         raise BadQuery(name, f"a whole number from {lo} to {hi}")
     return value
+
+
+# ---------------------------------------------------------------- CSV answers
+
+# A text cell starting with one of these is a formula to a spreadsheet program (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """The value as a CSV cell: text that a spreadsheet would run as a formula gets a leading '."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_text(columns: list[str], rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([csv_cell(c) for c in columns])
+    for row in rows:
+        writer.writerow([csv_cell(row.get(c)) for c in columns])
+    return out.getvalue()
+
+
+def csv_response(columns: list[str], rows: list[dict], filename: str) -> Response:
+    # The BOM lets spreadsheet programs on Chinese Windows read UTF-8.
+    body = "\ufeff" + csv_text(columns, rows)
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})

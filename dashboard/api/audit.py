@@ -17,26 +17,15 @@ from datetime import date, datetime
 
 from flask import Blueprint, jsonify, request
 
-from dashboard.api import BadQuery, error, services
-from dashboard.api.trends import csv_response
+from dashboard.api import BadQuery, csv_response, error, format_arg, services, signed_in_user, user_unit_arg
 from dashboard.auth.access import require_unit
-from dashboard.auth.basic import api_auth_error, api_user
-from dashboard.auth.sessions import CurrentUser
-from dashboard.services import Services, utcnow
+from dashboard.services import utcnow
 from dashboard.store.audit_export import COLUMNS, TooManyRows, audit_rows
 from dashboard.store.serialize import iso
 from dashboard.domain.times import CST, day_bounds_at
 
 MAX_ROWS = 5000   # measured: ~19k rows took 1-1.8 s on one core, a stall for every socket of the process
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _EARLIEST, _LATEST = datetime(2000, 1, 1, tzinfo=CST), datetime(2100, 1, 1, tzinfo=CST)
-
-
-def formula_safe(value):
-    """A CSV cell a spreadsheet shows as text: `'` before a leading = + - @ tab or CR."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _time_arg(name: str, default: datetime) -> datetime:
@@ -57,30 +46,16 @@ def _time_arg(name: str, default: datetime) -> datetime:
     return value
 
 
-def _audit_unit(svc: Services, user: CurrentUser) -> str | tuple:
-    """The unit asked for (the user's own by default), within the user's scope (dashboard.auth.access)."""
-    unit = request.args.get("unit", user.unit)
-    if unit not in svc.tree:
-        raise BadQuery("unit", f"unknown unit {unit!r}")
-    require_unit(unit)
-    return unit
-
-
 def add_routes(api: Blueprint) -> None:
     api.get("/audit")(get_audit)
 
 
 def get_audit():
     svc = services()
-    user = api_user()
-    if user is None:
-        return error(401, api_auth_error())
-    unit = _audit_unit(svc, user)
-    if isinstance(unit, tuple):
-        return unit
-    fmt = request.args.get("format", "json")
-    if fmt not in ("json", "csv"):
-        raise BadQuery("format", "json or csv")
+    user = signed_in_user()
+    unit = user_unit_arg(svc, user)
+    require_unit(unit)  # within the user's scope (dashboard.auth.access), else 403
+    fmt = format_arg()
     now = utcnow()
     start = _time_arg("from", day_bounds_at(now)[0])
     end = _time_arg("to", now)
@@ -92,7 +67,7 @@ def get_audit():
         return error(422, f"range too wide: {exc}",
                      [{"index": 0, "field": "from", "message": f"{exc.count} rows; at most {exc.limit} per request"}])
     if fmt == "csv":
-        cells = [{c: formula_safe(_csv_value(c, r[c])) for c in COLUMNS} for r in rows]
+        cells = [{c: _csv_value(c, r[c]) for c in COLUMNS} for r in rows]  # csv_response quotes formulas
         stamp = f"{start.astimezone(CST):%Y%m%d%H%M}-{end.astimezone(CST):%Y%m%d%H%M}"
         return csv_response(COLUMNS, cells, f"audit-{unit}-{stamp}.csv")
     for r in rows:

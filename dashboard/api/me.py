@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from dashboard.api import error, services
-from dashboard.auth.basic import api_auth_error, api_user
+from dashboard.api import services, signed_in_user
 
 
 def add_routes(api: Blueprint) -> None:
@@ -14,9 +13,7 @@ def add_routes(api: Blueprint) -> None:
 
 
 def me():
-    user = api_user()
-    if user is None:
-        return error(401, api_auth_error())
+    user = signed_in_user()
     body = user.to_json()
     node = services().tree.get(user.unit)
     if node is not None:

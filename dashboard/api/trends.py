@@ -19,13 +19,9 @@ alerts); the mediation and patrol panels have neither (`filtered`: false).
 """
 from __future__ import annotations
 
-import csv
-import io
+from flask import Blueprint, jsonify, request
 
-from flask import Blueprint, Response, jsonify, request
-
-from dashboard.api import BadQuery, day_arg, error, services
-from dashboard.auth.basic import api_auth_error, api_user
+from dashboard.api import BadQuery, csv_response, day_arg, error, format_arg, services, signed_in_user, user_unit_arg
 from dashboard.auth.views import request_lang
 from dashboard.domain.events import INCIDENT_CATEGORIES
 from dashboard.domain.trends import RANGES, today, window_for
@@ -68,9 +64,7 @@ def trend_query(svc: Services, unit: str) -> TrendQuery:
 
 
 def _scoped_unit(svc: Services, user) -> str | tuple:
-    unit = request.args.get("unit", user.unit)
-    if unit not in svc.tree:
-        raise BadQuery("unit", f"unknown unit {unit!r}")
+    unit = user_unit_arg(svc, user)
     if user.unit not in svc.tree.lineage(unit):
         return error(403, f"unit {unit} lies outside the unit {user.unit} of user {user.name}")
     return unit
@@ -83,9 +77,7 @@ def add_routes(api: Blueprint) -> None:
 
 def get_trend_index():
     svc = services()
-    user = api_user()
-    if user is None:
-        return error(401, api_auth_error())
+    user = signed_in_user()
     unit = _scoped_unit(svc, user)
     if isinstance(unit, tuple):
         return unit
@@ -95,9 +87,7 @@ def get_trend_index():
 
 def get_trend_panel(panel: str):
     svc = services()
-    user = api_user()
-    if user is None:
-        return error(401, api_auth_error())
+    user = signed_in_user()
     if panel not in PANELS:
         return error(404, f"no trend panel {panel!r}; panels: {', '.join(PANELS)}")
     unit = _scoped_unit(svc, user)
@@ -105,9 +95,7 @@ def get_trend_panel(panel: str):
         return unit
     if request.args.get("lang", "zh") not in ("zh", "en"):
         raise BadQuery("lang", "zh or en")
-    fmt = request.args.get("format", "json")
-    if fmt not in ("json", "csv"):
-        raise BadQuery("format", "json or csv")
+    fmt = format_arg()
     q = trend_query(svc, unit)
     result = answer(svc.engine, panel, tree=svc.tree, q=q, policy=svc.policy, now=svc.clock())
     columns, rows = label_rows(result, svc.tree, request_lang(), svc.departments)
@@ -117,31 +105,3 @@ def get_trend_panel(panel: str):
                     "grain": result.grain, "categories": list(q.categories), "priorities": list(q.priorities),
                     "filtered": panel in FILTERED, "columns": columns, "rows": rows, "count": len(rows)})
 
-
-# A text cell starting with one of these is a formula to a spreadsheet program (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> object:
-    """The value as a CSV cell: text that a spreadsheet would run as a formula gets a leading '."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def csv_text(columns: list[str], rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([csv_cell(c) for c in columns])
-    for row in rows:
-        writer.writerow([csv_cell(row.get(c)) for c in columns])
-    return out.getvalue()
-
-
-def csv_response(columns: list[str], rows: list[dict], filename: str) -> Response:
-    # The BOM lets spreadsheet programs on Chinese Windows read UTF-8.
-    body = "\ufeff" + csv_text(columns, rows)
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})

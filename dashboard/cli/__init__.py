@@ -10,7 +10,7 @@
 | `drill.py` | drill init / status |
 | `consume.py` | consume |
 | `worker.py` | worker |
-| `support.py` | what they share: settings, engine, policy, background services |
+| `support.py` | what they share: settings, engine, running an action, listing rows, policy, background services |
 
 Each command imports what it needs when it runs, so `--help` and the small
 commands stay fast and never load Dash.

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import click
 
-from dashboard.cli.support import cli_engine, cli_settings
+from dashboard.cli.support import cli_settings, echo_rows, run_action
 
 
 def _now() -> datetime:
@@ -27,14 +27,9 @@ def screens() -> None:
 def add(unit: str, label: str, base_url: str | None) -> None:
     """Issue a token and print the wall link that carries it (shown once)."""
     from dashboard.actions.screen_links import ScreenError, issue
-    from dashboard.store.audit import cli_actor
 
     base_url = base_url or cli_settings().base_url
-    with cli_engine() as engine:
-        try:
-            row, token = issue(engine, unit=unit, label=label, now=_now(), by=cli_actor())
-        except ScreenError as exc:
-            raise click.ClickException(str(exc)) from None
+    row, token = run_action(issue, ScreenError, unit=unit, label=label, now=_now())
     click.echo(f"screen token {row.id} added for {row.unit}")
     click.echo(f"{base_url.rstrip('/')}/wall/{row.unit}?screen={token}")
 
@@ -44,16 +39,13 @@ def list_() -> None:
     """List the tokens: id, unit, label, created, last used, state."""
     from dashboard.store.screen_links import list_tokens
 
-    with cli_engine() as engine:
-        rows = list_tokens(engine)
-    if not rows:
-        click.echo("no screen tokens: walls open without a link; add one with: "
-                   "python -m dashboard screens add --unit CODE")
-        return
-    for r in rows:
+    def line(r) -> str:
         used = r.last_used_at.isoformat(timespec="seconds") if r.last_used_at else "never"
         state = f"revoked {r.revoked_at.isoformat(timespec='seconds')}" if r.revoked_at else "active"
-        click.echo(f"{r.id}\t{r.unit}\t{r.label or '-'}\t{r.created_at.isoformat(timespec='seconds')}\t{used}\t{state}")
+        return f"{r.id}\t{r.unit}\t{r.label or '-'}\t{r.created_at.isoformat(timespec='seconds')}\t{used}\t{state}"
+
+    echo_rows(list_tokens, line, empty="no screen tokens: walls open without a link; add one with: "
+                                       "python -m dashboard screens add --unit CODE")
 
 
 @screens.command("revoke")
@@ -61,11 +53,6 @@ def list_() -> None:
 def revoke_(token_id: int) -> None:
     """Revoke token TOKEN_ID: screens using it lose the wall at their next check."""
     from dashboard.actions.screen_links import ScreenError, revoke
-    from dashboard.store.audit import cli_actor
 
-    with cli_engine() as engine:
-        try:
-            row = revoke(engine, token_id=token_id, now=_now(), by=cli_actor())
-        except ScreenError as exc:
-            raise click.ClickException(str(exc)) from None
+    row = run_action(revoke, ScreenError, token_id=token_id, now=_now())
     click.echo(f"screen token {row.id} ({row.unit}) revoked")

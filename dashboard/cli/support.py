@@ -1,13 +1,16 @@
-"""What the CLI groups share: settings read from the environment and an
-engine on the configured database, as click errors rather than tracebacks."""
+"""What the CLI groups share: settings read from the environment, an engine
+on the configured database, running one action and listing rows on it — with
+every problem a click error rather than a traceback."""
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator, Sequence, TypeVar
 
 import click
 
 from dashboard.settings import ConfigError, Settings
+
+T = TypeVar("T")
 
 
 def cli_settings() -> Settings:
@@ -28,6 +31,29 @@ def cli_engine() -> Iterator[object]:
         yield engine
     finally:
         engine.dispose()
+
+
+def run_action(action: Callable[..., T], refused: type[Exception], **kwargs) -> T:
+    """`action(engine, **kwargs, by=<this user at this host>)` on the configured
+    database; its refusal (`refused`: unknown unit, name taken …) as a click error."""
+    from dashboard.store.audit import cli_actor
+
+    with cli_engine() as engine:
+        try:
+            return action(engine, by=cli_actor(), **kwargs)
+        except refused as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+def echo_rows(query: Callable[[object], Sequence[T]], line: Callable[[T], str], *, empty: str) -> None:
+    """One line per row `query(engine)` returns, or `empty` when there is none."""
+    with cli_engine() as engine:
+        rows = query(engine)
+    if not rows:
+        click.echo(empty)
+        return
+    for row in rows:
+        click.echo(line(row))
 
 
 def cli_policy(settings: Settings):

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from dashboard.cli.support import cli_engine
+from dashboard.cli.support import echo_rows, run_action
 from dashboard.store.users import ROLES
 
 
@@ -33,15 +33,10 @@ def users() -> None:
 @click.option("--unit", required=True, metavar="CODE", help="Code of the user's unit (see GET /api/v1/units).")
 def add(name: str, role: str, unit: str) -> None:
     """Add user NAME; the password is read from standard input (at least 8 characters)."""
-    from dashboard.store.audit import cli_actor
     from dashboard.actions.users import UserError, add_user
 
     password = _read_password()
-    with cli_engine() as engine:
-        try:
-            user = add_user(engine, name=name, password=password, role=role, unit=unit, by=cli_actor())
-        except UserError as exc:
-            raise click.ClickException(str(exc)) from None
+    user = run_action(add_user, UserError, name=name, password=password, role=role, unit=unit)
     click.echo(f"user {user.name} added ({user.role}, {user.unit})")
 
 
@@ -52,15 +47,10 @@ def add(name: str, role: str, unit: str) -> None:
 @click.option("--deactivate/--activate", "deactivate", default=None, help="Shut the user out, or let them back in.")
 def change(name: str, role: str | None, unit: str | None, deactivate: bool | None) -> None:
     """Change user NAME's role or unit, or deactivate them (written to the audit trail)."""
-    from dashboard.store.audit import cli_actor
     from dashboard.actions.users import UserError, change_user
 
-    with cli_engine() as engine:
-        try:
-            user = change_user(engine, name=name, role=role, unit=unit,
-                               active=None if deactivate is None else not deactivate, by=cli_actor())
-        except UserError as exc:
-            raise click.ClickException(str(exc)) from None
+    user = run_action(change_user, UserError, name=name, role=role, unit=unit,
+                      active=None if deactivate is None else not deactivate)
     click.echo(f"user {user.name} changed ({user.role}, {user.unit}, {'active' if user.active else 'inactive'})")
 
 
@@ -69,11 +59,8 @@ def list_() -> None:
     """List the users: name, role, unit, active, created."""
     from dashboard.store.users import list_users
 
-    with cli_engine() as engine:
-        rows = list_users(engine)
-    if not rows:
-        click.echo("no users; add one with: python -m dashboard users add NAME --role ROLE --unit CODE")
-        return
-    for u in rows:
+    def line(u) -> str:
         state = "active" if u.active else "inactive"
-        click.echo(f"{u.name}\t{u.role}\t{u.unit}\t{state}\t{u.created_at.isoformat(timespec='seconds')}")
+        return f"{u.name}\t{u.role}\t{u.unit}\t{state}\t{u.created_at.isoformat(timespec='seconds')}"
+
+    echo_rows(list_users, line, empty="no users; add one with: python -m dashboard users add NAME --role ROLE --unit CODE")

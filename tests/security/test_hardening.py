@@ -80,7 +80,7 @@ def test_row5_csv_cells_never_start_a_formula(server):
 
 
 def test_row5_every_formula_start_is_quoted():
-    from dashboard.api.trends import csv_text
+    from dashboard.api import csv_text
 
     starts = ["=1", "+1", "-1", "@A1", "\tx", "\rx"]
     text = csv_text(["a", "n"], [{"a": s, "n": -3} for s in starts] + [{"a": "plain 1-2", "n": None}])
