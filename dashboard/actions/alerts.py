@@ -21,6 +21,7 @@ from dashboard.domain.escalation import ACTIVE, AlertClock, Step, holder_level, 
 from dashboard.domain.policy import parse_duration
 from dashboard.domain.unit_tree import UnitTree
 from dashboard.services import Services
+from dashboard.store import rollups
 from dashboard.store.models import Alert, AlertLog, Message
 from dashboard.store.seq import SeqBlock
 from dashboard.store.serialize import alert_payload
@@ -199,6 +200,7 @@ def _user_change(svc: Services, alert_id: int, actor: Actor, note: str | None, c
         if actor.unit not in svc.tree.lineage(alert.unit):
             raise AlertForbidden(f"alert {alert_id} belongs to {alert.unit}, outside the unit {actor.unit}")
         change(session, seqs, alert, now, out)
+        rollups.flush(session)
         seqs.save()
         session.commit()
     svc.announcer.announce(out)

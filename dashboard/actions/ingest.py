@@ -24,6 +24,7 @@ from dashboard.domain.departments import check_department
 from dashboard.domain.events import EventIn, Problem
 from dashboard.domain.lifecycle import ItemState, LifecycleError, apply_event
 from dashboard.services import Services
+from dashboard.store import rollups
 from dashboard.store.models import Event, Item, Message
 from dashboard.store.seq import SeqBlock
 from dashboard.store.serialize import event_payload, item_summary
@@ -121,6 +122,7 @@ def _ingest(svc: Services, events: list[EventIn]) -> IngestResult:
     with Session(svc.engine) as session:
         seqs = SeqBlock(session, expect=len(events))
         result = _store_batch(session, svc, events, seqs, now)
+        rollups.flush(session)
         seqs.save()
         session.commit()
     return result
@@ -147,6 +149,7 @@ def do_ingest_requests(svc: Services, requests: list[list[EventIn]]) -> list[Ing
                 break
             except IngestRejected as exc:  # reject the first failing request, check the rest again without it
                 seqs.rewind(start)  # nothing was written yet: the numbers are free again
+                rollups.discard(session)
                 first, problems = _first_request_problems(requests, taking, exc.problems)
                 outcomes[first] = IngestRejected(problems)
                 taking.remove(first)
@@ -154,6 +157,7 @@ def do_ingest_requests(svc: Services, requests: list[list[EventIn]]) -> list[Ing
             for outcome in outcomes:
                 _count(outcome)  # type: ignore[arg-type]
             return outcomes  # type: ignore[return-value]
+        rollups.flush(session)
         seqs.save()
         session.commit()
     svc.announcer.announce(combined.messages)
