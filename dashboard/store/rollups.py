@@ -27,6 +27,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Index, Table, delete, func, insert, literal, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel
 
@@ -338,16 +339,23 @@ def _scope_columns(tree: UnitTree, table: str, code: str) -> tuple:
 _UPSERTS: dict[tuple[str, str], str] = {}
 
 
-def _upsert_sql(dialect: str, name: str) -> str:
+def _upsert_sql(dialect: str, name: str, connection: Connection | None = None) -> str:
     """INSERT .. ON CONFLICT (key) DO UPDATE SET n = n + excluded.n, as driver SQL: built once per
-    table and dialect (the ORM's per-row parameter processing cost more than the upsert itself)."""
+    table and dialect (the ORM's per-row parameter processing cost more than the upsert itself).
+    SQLite: one row per parameter tuple (executemany). PostgreSQL: every row at once, one array
+    parameter per column, unnested (executemany there is one statement per row)."""
     found = _UPSERTS.get((dialect, name))
     if found is None:
         # Settings admit SQLite and PostgreSQL only; both have ON CONFLICT .. DO UPDATE.
-        table, mark, columns = TABLES[name].name, "?" if dialect == "sqlite" else "%s", columns_of(name)
+        table, columns = TABLES[name].name, columns_of(name)
         sets = ", ".join(f'"{c}" = {table}."{c}" + excluded."{c}"' for c in VALUES[name])
-        found = (f"INSERT INTO {table} ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) "
-                 f"VALUES ({', '.join([mark] * len(columns))}) "
+        if dialect == "postgresql":
+            assert connection is not None
+            arrays = ", ".join(f"%s::{TABLES[name].c[c].type.compile(dialect=connection.dialect)}[]" for c in columns)
+            rows = f"SELECT * FROM unnest({arrays})"
+        else:
+            rows = f"VALUES ({', '.join(['?'] * len(columns))})"
+        found = (f"INSERT INTO {table} ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) {rows} "
                  f"ON CONFLICT ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in KEYS[name])}) DO UPDATE SET {sets}")
         _UPSERTS[(dialect, name)] = found
     return found
@@ -362,7 +370,10 @@ def write(session: OrmSession, rows: Rows, tree: UnitTree) -> int:
         if not table_rows:
             continue
         values = _tuples(name, table_rows, tree, dates_as_text=dialect == "sqlite")
-        connection.exec_driver_sql(_upsert_sql(dialect, name), values)
+        if dialect == "postgresql":  # one statement of arrays, not one statement per row
+            connection.exec_driver_sql(_upsert_sql(dialect, name, connection), tuple(map(list, zip(*values))))
+        else:
+            connection.exec_driver_sql(_upsert_sql(dialect, name), values)
         touched += len(values)
     return touched
 
