@@ -33,6 +33,7 @@ from sqlmodel import Field, SQLModel
 
 from dashboard.domain.trends import ALL_CATEGORIES, ALL_PRIORITIES, VALUES, Facts, merge, month_of
 from dashboard.domain.unit_tree import UnitTree
+from dashboard.store.bulk import copy_tuples
 
 CUBE_LEVELS = ("district", "street")   # levels with "any" rows
 GRID_TABLES = ("incident", "stage")    # the only tables with grid-level rows
@@ -336,28 +337,23 @@ def _scope_columns(tree: UnitTree, table: str, code: str) -> tuple:
 # --- writing -----------------------------------------------------------------------------------
 
 
-_UPSERTS: dict[tuple[str, str], str] = {}
+_UPSERTS: dict[tuple[str, str, str | None], str] = {}
 
 
-def _upsert_sql(dialect: str, name: str, connection: Connection | None = None) -> str:
+def _upsert_sql(dialect: str, name: str, source: str | None = None) -> str:
     """INSERT .. ON CONFLICT (key) DO UPDATE SET n = n + excluded.n, as driver SQL: built once per
     table and dialect (the ORM's per-row parameter processing cost more than the upsert itself).
-    SQLite: one row per parameter tuple (executemany). PostgreSQL: every row at once, one array
-    parameter per column, unnested (executemany there is one statement per row)."""
-    found = _UPSERTS.get((dialect, name))
+    The rows: one per parameter tuple (executemany), or every row of the table `source`."""
+    found = _UPSERTS.get((dialect, name, source))
     if found is None:
         # Settings admit SQLite and PostgreSQL only; both have ON CONFLICT .. DO UPDATE.
-        table, columns = TABLES[name].name, columns_of(name)
+        table, columns = TABLES[name].name, ", ".join(f'"{c}"' for c in columns_of(name))
         sets = ", ".join(f'"{c}" = {table}."{c}" + excluded."{c}"' for c in VALUES[name])
-        if dialect == "postgresql":
-            assert connection is not None
-            arrays = ", ".join(f"%s::{TABLES[name].c[c].type.compile(dialect=connection.dialect)}[]" for c in columns)
-            rows = f"SELECT * FROM unnest({arrays})"
-        else:
-            rows = f"VALUES ({', '.join(['?'] * len(columns))})"
-        found = (f"INSERT INTO {table} ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) {rows} "
+        mark = "?" if dialect == "sqlite" else "%s"
+        rows = f"SELECT {columns} FROM {source}" if source else f"VALUES ({', '.join([mark] * len(columns_of(name)))})"
+        found = (f"INSERT INTO {table} ({columns}) {rows} "
                  f"ON CONFLICT ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in KEYS[name])}) DO UPDATE SET {sets}")
-        _UPSERTS[(dialect, name)] = found
+        _UPSERTS[(dialect, name, source)] = found
     return found
 
 
@@ -370,12 +366,26 @@ def write(session: OrmSession, rows: Rows, tree: UnitTree) -> int:
         if not table_rows:
             continue
         values = _tuples(name, table_rows, tree, dates_as_text=dialect == "sqlite")
-        if dialect == "postgresql":  # one statement of arrays, not one statement per row
-            connection.exec_driver_sql(_upsert_sql(dialect, name, connection), tuple(map(list, zip(*values))))
+        if dialect == "postgresql":
+            _upsert_by_copy(connection, name, values)
         else:
             connection.exec_driver_sql(_upsert_sql(dialect, name), values)
         touched += len(values)
     return touched
+
+
+def _upsert_by_copy(connection: Connection, name: str, values: list[tuple]) -> None:
+    """PostgreSQL: COPY the rows into a temporary table of this connection, then one upsert from it.
+    executemany there is one statement per row (~10,000 for a 1000-event batch); measured against
+    an upsert of unnested arrays, this took a third of the client's CPU and less wall time."""
+    table = TABLES[name].name
+    incoming = f"incoming_{table}"
+    columns = ", ".join(f'"{c}"' for c in columns_of(name))
+    connection.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {incoming} ON COMMIT DELETE ROWS "
+                               f"AS SELECT {columns} FROM {table} WITH NO DATA")
+    copy_tuples(connection, incoming, columns_of(name), values)
+    connection.exec_driver_sql(_upsert_sql("postgresql", name, incoming))
+    connection.exec_driver_sql(f"TRUNCATE {incoming}")  # a second write in this transaction starts empty
 
 
 def bulk_load(session: OrmSession, rows: Rows, tree: UnitTree, chunk: int = 50000) -> int:
