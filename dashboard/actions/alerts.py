@@ -21,6 +21,7 @@ from dashboard.domain.alert_rules import acknowledged_clock, clock_of, escalated
 from dashboard.domain.escalation import ACTIVE, Step, holder_level, next_check_at
 from dashboard.domain.policy import parse_duration
 from dashboard.services import Services
+from dashboard.store import rollups
 from dashboard.store.models import Alert, AlertLog, Message
 from dashboard.store.seq import SeqBlock
 from dashboard.store.serialize import alert_payload
@@ -178,6 +179,7 @@ def _user_change(svc: Services, alert_id: int, actor: Actor, note: str | None, c
         if actor.unit not in svc.tree.lineage(alert.unit):
             raise AlertForbidden(f"alert {alert_id} belongs to {alert.unit}, outside the unit {actor.unit}")
         change(session, seqs, alert, now, out)
+        rollups.flush(session)
         seqs.save()
         session.commit()
     svc.announcer.announce(out)

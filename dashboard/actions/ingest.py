@@ -2,16 +2,16 @@
 
 All or nothing: every event of the batch is checked against the units and
 its ref's lifecycle inside one transaction; one problem rolls back the whole
-batch. Rows are written in bulk (Core inserts, one per table and batch: the
-ORM's per-object cost dominated ingest), and messages are announced only
-after the commit.
+batch. Rows are written in bulk (one statement per table and batch, COPY on
+PostgreSQL: the ORM's per-object cost dominated ingest), and messages are
+announced only after the commit.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, tuple_, update
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlmodel import Session
 
 from dashboard import metrics
@@ -24,6 +24,8 @@ from dashboard.domain.departments import check_department
 from dashboard.domain.events import EventIn, Problem
 from dashboard.domain.lifecycle import ItemState, LifecycleError, apply_event
 from dashboard.services import Services
+from dashboard.store import rollups
+from dashboard.store.bulk import insert_rows
 from dashboard.store.models import Event, Item, Message
 from dashboard.store.seq import SeqBlock
 from dashboard.store.serialize import event_payload, item_summary
@@ -34,11 +36,9 @@ ITEM_COLUMNS = [c.name for c in ITEMS.columns]
 _SEQS_OF_KEYS = select(Event.source, Event.source_id, Event.seq).where(
     tuple_(Event.source, Event.source_id).in_(bindparam("keys", expanding=True)))
 _ITEMS_OF_KEYS = select(ITEMS).where(tuple_(ITEMS.c.kind, ITEMS.c.ref).in_(bindparam("keys", expanding=True)))
-_INSERT_ITEMS = insert(ITEMS)
 _UPDATE_ITEMS = update(ITEMS).where(ITEMS.c.id == bindparam("_id")).values(
     {c: bindparam(f"_{c}") for c in ITEM_COLUMNS if c != "id"})
-_INSERT_EVENTS = insert(Event.__table__)
-_INSERT_MESSAGES = insert(Message.__table__)
+EVENTS, MESSAGES = Event.__table__, Message.__table__
 
 
 class IngestRejected(Exception):
@@ -121,6 +121,7 @@ def _ingest(svc: Services, events: list[EventIn]) -> IngestResult:
     with Session(svc.engine) as session:
         seqs = SeqBlock(session, expect=len(events))
         result = _store_batch(session, svc, events, seqs, now)
+        rollups.flush(session)
         seqs.save()
         session.commit()
     return result
@@ -147,6 +148,7 @@ def do_ingest_requests(svc: Services, requests: list[list[EventIn]]) -> list[Ing
                 break
             except IngestRejected as exc:  # reject the first failing request, check the rest again without it
                 seqs.rewind(start)  # nothing was written yet: the numbers are free again
+                rollups.discard(session)
                 first, problems = _first_request_problems(requests, taking, exc.problems)
                 outcomes[first] = IngestRejected(problems)
                 taking.remove(first)
@@ -154,6 +156,7 @@ def do_ingest_requests(svc: Services, requests: list[list[EventIn]]) -> list[Ing
             for outcome in outcomes:
                 _count(outcome)  # type: ignore[arg-type]
             return outcomes  # type: ignore[return-value]
+        rollups.flush(session)
         seqs.save()
         session.commit()
     svc.announcer.announce(combined.messages)
@@ -291,11 +294,10 @@ def _write(session: Session, svc: Services, applied: list[Applied], items: dict,
     new = [{k: v for k, v in it.items() if k != "id"} for it in touched.values() if it["id"] is None]
     old = [{f"_{k}": v for k, v in it.items()} for it in touched.values() if it["id"] is not None]
     conn = session.connection()  # Core all the way: the ORM layer adds cost per statement
-    if new:
-        conn.execute(_INSERT_ITEMS, new)
+    insert_rows(conn, ITEMS, new)
     if old:
         conn.execute(_UPDATE_ITEMS, old)
-    conn.execute(_INSERT_EVENTS, [a.row for a in applied])
+    insert_rows(conn, EVENTS, [a.row for a in applied])
     messages, rows = [], []
     for a in applied:
         payload = event_payload(a.row)
@@ -303,7 +305,7 @@ def _write(session: Session, svc: Services, applied: list[Applied], items: dict,
         rows.append(dict(seq=a.row["seq"], name="event", unit=a.row["unit"], created_at=now, payload=payload,
                          **svc.tree.scope(a.row["unit"])))
         messages.append({"name": "event", "seq": a.row["seq"], "unit": a.row["unit"], "data": payload})
-    conn.execute(_INSERT_MESSAGES, rows)
+    insert_rows(conn, MESSAGES, rows)
     return messages
 
 

@@ -9,8 +9,9 @@ already hold the seq lock, so rollup rows are updated in seq order):
   alerts.record_change, and `record_alerts_raised(session, svc, rows, at=...)`
   from alerts.raise_alerts.
 
-They only queue facts on the session; dashboard.store.rollups writes them,
-merged, just before the commit (and forgets them on a rollback).
+They only collect facts on the session; the action that calls them writes
+them, merged, with `dashboard.store.rollups.flush(session)` just before its
+commit (ingest, the sweep, a user's change of an alert).
 
 `Replayer` turns the raw log into the same facts, event by event, through the
 same lifecycle and clocks as ingest: `rebuild_rollups` uses it to rebuild the
@@ -41,16 +42,16 @@ def record_item_change(session: Session, svc: Services, event: Any, before: Mapp
     """`event` (EventIn or stored row) turned the item's state `before` ({} for a new
     item) into the item's state now (`item`: the Item row or its column values)."""
     after = item.state if isinstance(item, Item) else item["state"]
-    rollups.stage(session, item_facts(event, before, after), svc.tree)
+    rollups.collect(session, item_facts(event, before, after), svc.tree)
 
 
 def record_alert_change(session: Session, svc: Services, alert: Alert, *, action: str, at) -> None:
     """An alert change already applied to `alert` (its `level` is where it went)."""
-    rollups.stage(session, alert_facts(unit=alert.unit, category=alert.category, priority=alert.priority,
+    rollups.collect(session, alert_facts(unit=alert.unit, category=alert.category, priority=alert.priority,
                                        action=action, level=alert.level, at=at), svc.tree)
     if action == "escalated" and alert.kind == "incident":  # counts against the department holding the item
         state = session.execute(select(Item.state).where(Item.kind == alert.kind, Item.ref == alert.ref)).scalar()
-        rollups.stage(session, escalation_facts(unit=alert.unit, department=department_of(state or {}), at=at),
+        rollups.collect(session, escalation_facts(unit=alert.unit, department=department_of(state or {}), at=at),
                       svc.tree)
 
 
@@ -60,7 +61,7 @@ def record_alerts_raised(session: Session, svc: Services, rows: Iterable[Mapping
     for r in rows:
         merge(facts, alert_facts(unit=r["unit"], category=r.get("category"), priority=r.get("priority"),
                                  action="raised", level=r["level"], at=at))
-    rollups.stage(session, facts, svc.tree)
+    rollups.collect(session, facts, svc.tree)
 
 
 class Replayer:

@@ -18,6 +18,7 @@ from dashboard.domain.escalation import step
 from dashboard.domain.lifecycle import ItemState
 from dashboard.domain.times import parse_iso
 from dashboard.services import Services
+from dashboard.store import rollups
 from dashboard.store.models import Alert, Item
 from dashboard.store.seq import SeqBlock
 
@@ -56,6 +57,7 @@ def do_sweep(svc: Services, now: datetime | None = None) -> SweepResult:
             move = step(clock_of(alert), now)
             if move is not None and apply_step(session, svc, seqs, alert, move, now, out):
                 result.escalated += 1
+        rollups.flush(session)
         seqs.save()
         session.commit()
     svc.announcer.announce(out)

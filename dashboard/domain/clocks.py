@@ -28,8 +28,26 @@ def _duration(text: str) -> timedelta:
     return parse_duration(text)
 
 
+# The budgets of the policy last asked, by (kind, category, priority): formatting them is
+# most of a new item's clock work, and a policy is replaced, never changed.
+_frozen: tuple[Policy | None, dict[tuple, dict[str, Any]]] = (None, {})
+
+
 def freeze_budget(policy: Policy, state: ItemState) -> dict[str, Any]:
-    """The part of the policy this item will be held to, as JSON-able data."""
+    """The part of the policy this item will be held to, as JSON-able data (a new dict)."""
+    global _frozen
+    cached_policy, budgets = _frozen
+    if cached_policy is not policy:
+        budgets = {}
+        _frozen = (policy, budgets)
+    key = (state.kind, state.category, state.priority)
+    budget = budgets.get(key)
+    if budget is None:
+        budget = budgets[key] = _freeze(policy, state)
+    return dict(budget)
+
+
+def _freeze(policy: Policy, state: ItemState) -> dict[str, Any]:
     if state.kind == "incident":
         budget: dict[str, Any] = dict(policy.incident_budget(state.category, state.priority).to_dict())
     elif state.kind == "mediation":

@@ -45,7 +45,6 @@ A checkpoint's grid is the unit it was reached in (the checkpoint event's unit).
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -114,7 +113,7 @@ class ItemState:
             "kind": self.kind, "ref": self.ref, "unit": self.unit, "status": self.status,
             "opened_at": _iso(self.opened_at), "updated_at": _iso(self.updated_at),
             "category": self.category, "priority": self.priority, "title": self.title,
-            "stages": dict(self.stages), "details": copy.deepcopy(self.details),
+            "stages": dict(self.stages), "details": _copy_json(self.details),
             "is_open": self.is_open,
         }
 
@@ -124,11 +123,13 @@ class ItemState:
             kind=d["kind"], ref=d["ref"], unit=d["unit"], status=d["status"],
             opened_at=_parse(d["opened_at"]), updated_at=_parse(d["updated_at"]),
             category=d.get("category"), priority=d.get("priority"), title=d.get("title"),
-            stages=dict(d.get("stages") or {}), details=copy.deepcopy(dict(d.get("details") or {})),
+            stages=dict(d.get("stages") or {}), details=_copy_json(dict(d.get("details") or {})),
         )
 
 
 def _copy_json(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists, immutable leaves): what copy.deepcopy
+    returns for it, several times faster (every event copies its item's details)."""
     if isinstance(value, dict):
         return {k: _copy_json(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -141,7 +142,7 @@ def apply_event(state: ItemState | None, event: EventIn) -> ItemState:
     if state is None:
         return _open(event)
     _check_common(state, event)
-    new = copy.deepcopy(state)  # work on a copy: callers keep the old state intact
+    new = state.__deepcopy__({})  # work on a copy: callers keep the old state intact
     new.updated_at = max(state.updated_at, event.occurred_at)
     _APPLY[state.kind](new, event)
     return new

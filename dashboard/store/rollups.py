@@ -16,8 +16,9 @@ is expanded three ways before it is written:
 Every write is an upsert that adds (`n = n + excluded.n`), so a late event
 just adds to an old bucket, and a retraction (a checkpoint reached earlier
 than first reported) adds a negative count. Within a transaction, facts are
-merged in memory and written just before the commit (one upsert per table),
-in the same transaction as the events they come from.
+merged in memory (`collect`) and written by the action just before it commits
+(`flush`: one upsert per table), in the same transaction as the events they
+come from.
 """
 from __future__ import annotations
 
@@ -25,12 +26,14 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Index, Table, delete, event, func, insert, literal, select
+from sqlalchemy import Index, Table, delete, func, insert, literal, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel
 
-from dashboard.domain.trends import ALL_CATEGORIES, ALL_PRIORITIES, VALUES, Facts, month_of
+from dashboard.domain.trends import ALL_CATEGORIES, ALL_PRIORITIES, VALUES, Facts, merge, month_of
 from dashboard.domain.unit_tree import UnitTree
+from dashboard.store.bulk import copy_tuples
 
 CUBE_LEVELS = ("district", "street")   # levels with "any" rows
 GRID_TABLES = ("incident", "stage")    # the only tables with grid-level rows
@@ -219,13 +222,6 @@ def _cube(level: str, period: str, category: str, priority: int) -> list[tuple[s
             (ALL_CATEGORIES, ALL_PRIORITIES)]
 
 
-def _lineage(tree: UnitTree, unit: str, table: str) -> list[tuple[str, str]]:
-    """(code, level) of the unit and its ancestors that keep rows of `table`."""
-    codes = tree.lineage(unit) or [unit]
-    levels = [(c, tree.nodes[c].level if c in tree.nodes else "grid") for c in codes]
-    return levels if table in GRID_TABLES else [(c, lv) for c, lv in levels if lv != "grid"]
-
-
 def place_of(tree: UnitTree, unit: str) -> str:
     """The community a unit lies in, or the unit itself when it lies above community level."""
     for code in tree.lineage(unit):
@@ -234,7 +230,7 @@ def place_of(tree: UnitTree, unit: str) -> str:
     return unit
 
 
-def _add(rows: Rows, table: str, key: tuple, values: Iterable[int]) -> None:
+def _add(rows: dict, table: Any, key: tuple, values: Iterable[int]) -> None:
     bucket = rows.setdefault(table, {})
     current = bucket.get(key)
     if current is None:
@@ -247,6 +243,7 @@ def _add(rows: Rows, table: str, key: tuple, values: Iterable[int]) -> None:
 def expand(facts: Facts, tree: UnitTree, rows: Rows | None = None) -> Rows:
     """The rollup rows (keys as in KEYS) that `facts` add to, merged into `rows`."""
     rows = {} if rows is None else rows
+    own: dict[tuple[str, str], dict[tuple, list[int]]] = {}  # (table, unit) -> (day, *dims) -> counts
     for key, values in facts.items():
         table, unit, day, *dims = key
         if table == "patrol":
@@ -257,65 +254,106 @@ def expand(facts: Facts, tree: UnitTree, rows: Rows | None = None) -> Rows:
             for period, bucket in _buckets(day):
                 for p in {priority, ALL_PRIORITIES}:
                     _add(rows, "problem", (place, period, bucket, category, p, aspect), values)
-        elif table in ("mediation", "department"):
-            for code, _level in _lineage(tree, unit, table):
+        else:
+            _add(own, (table, unit), (day, *dims), values)
+    for (table, code), sums in _up_the_tree(tree, own):
+        level = tree.nodes[code].level if code in tree.nodes else "grid"
+        if level == "grid" and table not in GRID_TABLES:
+            continue
+        for (day, *dims), values in sums.items():
+            if table in ("mediation", "department"):
                 for period, bucket in _buckets(day):
                     _add(rows, table, (code, period, bucket, *dims), values)
-        else:
-            _expand_cube(rows, tree, table, unit, day, dims, values)
+            else:
+                _expand_cube(rows, table, code, level, day, dims, values)
     return rows
 
 
-def _expand_cube(rows: Rows, tree: UnitTree, table: str, unit: str, day: date, dims: list, values) -> None:
+def _up_the_tree(tree: UnitTree, own: dict) -> Iterable[tuple[tuple[str, str], dict[tuple, list[int]]]]:
+    """Each unit's sums plus those of every unit below it: units deepest first, each adding
+    into its parent (a batch's facts meet at their common ancestors; expanding each fact
+    to its whole lineage cost ~45 row updates per event)."""
+    totals = {k: dict(v) for k, v in own.items()}
+    depth = {code: len(tree.lineage(code)) for _, code in totals}
+    for d in range(max(depth.values(), default=0), 1, -1):
+        for table, code in [k for k in totals if depth.get(k[1]) == d]:
+            parent = tree.nodes[code].parent
+            depth[parent] = d - 1
+            for key, values in totals[(table, code)].items():
+                _add(totals, (table, parent), key, values)
+    return totals.items()
+
+
+def _expand_cube(rows: Rows, table: str, code: str, level: str, day: date, dims: list, values) -> None:
     if table == "hour":
         hour, category, priority = dims
         front, rest = (day.isoweekday(), hour), ()
     else:
         category, priority, *rest = dims
         front = ()
-    for code, level in _lineage(tree, unit, table):
-        for period, bucket in _buckets(day):
-            for c, p in _cube(level, period, category, priority):
-                _add(rows, table, (code, period, bucket, *front, c, p, *rest), values)
+    for period, bucket in _buckets(day):
+        for c, p in _cube(level, period, category, priority):
+            _add(rows, table, (code, period, bucket, *front, c, p, *rest), values)
 
 
-def _records(table: str, rows: dict[tuple, list[int]], tree: UnitTree) -> list[dict]:
-    keys, values = KEYS[table], VALUES[table]
+_EXTRA = {"problem": ("district", "street", "community"),
+          "patrol": ("level", "district", "street", "community", "grid")}
+
+
+def columns_of(table: str) -> tuple[str, ...]:
+    """The columns a rollup row is written with: key, counts, then the scope of problem / patrol rows."""
+    return (*KEYS[table], *VALUES[table], *_EXTRA.get(table, ()))
+
+
+def _tuples(table: str, rows: dict[tuple, list[int]], tree: UnitTree, *, dates_as_text: bool) -> list[tuple]:
+    """Rows as tuples in `columns_of(table)` order, sorted by key (PostgreSQL locks rows in one
+    order; SQLite appends in key order). `dates_as_text`: ISO dates, as SQLAlchemy stores them on SQLite."""
+    day = KEYS[table].index("day" if table == "patrol" else "bucket")
+    text: dict[date, str] = {}
+    scopes: dict[str, tuple] = {}
     out = []
-    for key in sorted(rows):  # key order: PostgreSQL locks rows in one order; SQLite appends in key order
-        counts = rows[key]
-        record = dict(zip(keys, key))
-        record.update(zip(values, counts))
-        if table == "problem":
-            scope = tree.scope(record["place"]) if record["place"] in tree.nodes else {}
-            record.update(district=scope.get("district"), street=scope.get("street"), community=scope.get("community"))
-        elif table == "patrol":
-            scope = tree.scope(record["unit"]) if record["unit"] in tree.nodes else {}
-            node = tree.nodes.get(record["unit"])
-            record.update(level=node.level if node else "grid", **{k: scope.get(k) for k in
-                                                                   ("district", "street", "community", "grid")})
-        out.append(record)
+    for key in sorted(rows):
+        row = [*key, *rows[key]]
+        if dates_as_text:
+            row[day] = text.get(key[day]) or text.setdefault(key[day], key[day].isoformat())
+        if table in _EXTRA:
+            code = key[0]  # the problem's place, the patrol's unit
+            extra = scopes.get(code)
+            if extra is None:
+                extra = scopes[code] = _scope_columns(tree, table, code)
+            row.extend(extra)
+        out.append(tuple(row))
     return out
+
+
+def _scope_columns(tree: UnitTree, table: str, code: str) -> tuple:
+    scope = tree.scope(code) if code in tree.nodes else {}
+    if table == "problem":
+        return scope.get("district"), scope.get("street"), scope.get("community")
+    node = tree.nodes.get(code)
+    return (node.level if node else "grid", *(scope.get(k) for k in ("district", "street", "community", "grid")))
 
 
 # --- writing -----------------------------------------------------------------------------------
 
 
-_UPSERTS: dict[tuple[str, str, tuple[str, ...]], str] = {}
+_UPSERTS: dict[tuple[str, str, str | None], str] = {}
 
 
-def _upsert_sql(dialect: str, name: str, columns: tuple[str, ...]) -> str:
+def _upsert_sql(dialect: str, name: str, source: str | None = None) -> str:
     """INSERT .. ON CONFLICT (key) DO UPDATE SET n = n + excluded.n, as driver SQL: built once per
-    table and dialect (the ORM's per-row parameter processing cost more than the upsert itself)."""
-    found = _UPSERTS.get((dialect, name, columns))
+    table and dialect (the ORM's per-row parameter processing cost more than the upsert itself).
+    The rows: one per parameter tuple (executemany), or every row of the table `source`."""
+    found = _UPSERTS.get((dialect, name, source))
     if found is None:
         # Settings admit SQLite and PostgreSQL only; both have ON CONFLICT .. DO UPDATE.
-        table, mark = TABLES[name].name, "?" if dialect == "sqlite" else "%s"
+        table, columns = TABLES[name].name, ", ".join(f'"{c}"' for c in columns_of(name))
         sets = ", ".join(f'"{c}" = {table}."{c}" + excluded."{c}"' for c in VALUES[name])
-        found = (f"INSERT INTO {table} ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) "
-                 f"VALUES ({', '.join([mark] * len(columns))}) "
+        mark = "?" if dialect == "sqlite" else "%s"
+        rows = f"SELECT {columns} FROM {source}" if source else f"VALUES ({', '.join([mark] * len(columns_of(name)))})"
+        found = (f"INSERT INTO {table} ({columns}) {rows} "
                  f"ON CONFLICT ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in KEYS[name])}) DO UPDATE SET {sets}")
-        _UPSERTS[(dialect, name, columns)] = found
+        _UPSERTS[(dialect, name, source)] = found
     return found
 
 
@@ -327,16 +365,27 @@ def write(session: OrmSession, rows: Rows, tree: UnitTree) -> int:
     for name, table_rows in rows.items():
         if not table_rows:
             continue
-        records = _records(name, table_rows, tree)
-        columns = tuple(records[0])
-        values = [[r[c] for c in columns] for r in records]
-        if dialect == "sqlite":  # dates as SQLAlchemy stores them there: ISO text
-            for i in [i for i, v in enumerate(values[0]) if isinstance(v, date)]:
-                for row in values:
-                    row[i] = row[i].isoformat()
-        connection.exec_driver_sql(_upsert_sql(dialect, name, columns), [tuple(row) for row in values])
-        touched += len(records)
+        values = _tuples(name, table_rows, tree, dates_as_text=dialect == "sqlite")
+        if dialect == "postgresql":
+            _upsert_by_copy(connection, name, values)
+        else:
+            connection.exec_driver_sql(_upsert_sql(dialect, name), values)
+        touched += len(values)
     return touched
+
+
+def _upsert_by_copy(connection: Connection, name: str, values: list[tuple]) -> None:
+    """PostgreSQL: COPY the rows into a temporary table of this connection, then one upsert from it.
+    executemany there is one statement per row (~10,000 for a 1000-event batch); measured against
+    an upsert of unnested arrays, this took a third of the client's CPU and less wall time."""
+    table = TABLES[name].name
+    incoming = f"incoming_{table}"
+    columns = ", ".join(f'"{c}"' for c in columns_of(name))
+    connection.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {incoming} ON COMMIT DELETE ROWS "
+                               f"AS SELECT {columns} FROM {table} WITH NO DATA")
+    copy_tuples(connection, incoming, columns_of(name), values)
+    connection.exec_driver_sql(_upsert_sql("postgresql", name, incoming))
+    connection.exec_driver_sql(f"TRUNCATE {incoming}")  # a second write in this transaction starts empty
 
 
 def bulk_load(session: OrmSession, rows: Rows, tree: UnitTree, chunk: int = 50000) -> int:
@@ -344,21 +393,17 @@ def bulk_load(session: OrmSession, rows: Rows, tree: UnitTree, chunk: int = 5000
     touched = 0
     sqlite = session.get_bind().dialect.name == "sqlite"
     for name, table_rows in rows.items():
-        records = _records(name, table_rows, tree)
-        for start in range(0, len(records), chunk):
-            part = records[start:start + chunk]
+        columns = columns_of(name)
+        values = _tuples(name, table_rows, tree, dates_as_text=sqlite)
+        for start in range(0, len(values), chunk):
+            part = values[start:start + chunk]
             if sqlite and part:  # the driver's executemany: a million rows without per-row ORM work
-                columns = list(part[0])
                 sql = f"INSERT INTO {TABLES[name].name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-                session.connection().exec_driver_sql(sql, [tuple(_plain(r[c]) for c in columns) for r in part])
-            else:
-                session.execute(insert(TABLES[name]), part)
-        touched += len(records)
+                session.connection().exec_driver_sql(sql, part)
+            elif part:
+                session.execute(insert(TABLES[name]), [dict(zip(columns, row)) for row in part])
+        touched += len(values)
     return touched
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
 
 
 def clear(session: OrmSession) -> None:
@@ -368,35 +413,32 @@ def clear(session: OrmSession) -> None:
 
 # --- per-transaction buffer ----------------------------------------------------------------------
 
-_PENDING = "trend_rows"
+_PENDING = "trend_facts"
 _TREE = "trend_tree"
 
 
-def stage(session: OrmSession, facts: Facts, tree: UnitTree) -> None:
-    """Queue facts for the rollups of this transaction (written just before it commits)."""
+def collect(session: OrmSession, facts: Facts, tree: UnitTree) -> None:
+    """Queue facts for the rollups of this transaction; the action writes them with
+    `flush(session)` just before it commits. Facts are merged as they come and expanded
+    once at the flush: a batch of events adds to few distinct facts."""
     if not facts:
         return
-    expand(facts, tree, session.info.setdefault(_PENDING, {}))
+    merge(session.info.setdefault(_PENDING, {}), facts)
     session.info[_TREE] = tree
 
 
-def flush_pending(session: OrmSession) -> int:
-    """Write what this transaction queued (also run automatically before commit)."""
-    rows = session.info.pop(_PENDING, None)
+def flush(session: OrmSession) -> int:
+    """Write what this transaction collected (in the transaction, before its commit);
+    returns how many rollup rows were touched."""
+    facts = session.info.pop(_PENDING, None)
     tree = session.info.pop(_TREE, None)
-    if not rows:
+    if not facts:
         return 0
-    return write(session, rows, tree)
+    return write(session, expand(facts, tree), tree)
 
 
-@event.listens_for(OrmSession, "before_commit")
-def _write_before_commit(session: OrmSession) -> None:
-    if session.info.get(_PENDING):
-        flush_pending(session)
-
-
-@event.listens_for(OrmSession, "after_soft_rollback")
-def _forget_on_rollback(session: OrmSession, previous_transaction) -> None:
+def discard(session: OrmSession) -> None:
+    """Forget what was collected (the work it came from was not stored)."""
     session.info.pop(_PENDING, None)
     session.info.pop(_TREE, None)
 

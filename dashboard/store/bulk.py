@@ -1,0 +1,61 @@
+"""Many rows per table in one statement, below SQLAlchemy's per-row parameter work.
+
+On PostgreSQL, psycopg's executemany sends one statement per row (pipelined),
+and multi-row VALUES statements measured slower still; `COPY ... FROM STDIN`
+streams the rows of a table in one statement (bench/README.md, ingest). Other
+databases (SQLite) keep the Core executemany, whose per-row cost is the
+driver's.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Table, insert
+from sqlalchemy.engine import Connection
+
+from dashboard.store.models import UTCDateTime
+
+
+def is_postgresql(connection: Connection) -> bool:
+    return connection.dialect.name == "postgresql"
+
+
+def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT `rows` (column -> value, as for a Core insert; every row names the same columns)."""
+    if not rows:
+        return
+    if not is_postgresql(connection):
+        connection.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    converters = [_copy_converter(table.c[c].type) for c in columns]
+    copy_tuples(connection, table.name, columns,
+                [tuple(v if f is None else f(v) for f, v in zip(converters, (r[c] for c in columns))) for r in rows])
+
+
+def copy_tuples(connection: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """PostgreSQL: COPY plain values (str, numbers, dates, naive datetimes, None) into `table`."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def _copy_converter(column_type: Any) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy's bind processing does to a value of this type, for COPY's text rows:
+    JSON as json.dumps text (the same text psycopg's Json sends), aware datetimes as naive UTC."""
+    if isinstance(column_type, JSON):
+        return json.dumps
+    if isinstance(column_type, UTCDateTime):
+        return _naive_utc
+    return None
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is not None:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
