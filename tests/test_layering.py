@@ -152,7 +152,8 @@ OUTSIDE_ACTIONS = {
     "dashboard/demo/history.py": "demo mode's first run: generated history written in bulk, before anyone watches",
 }
 # Store modules whose functions write into the caller's transaction, for the actions only.
-STORE_WRITE_HELPERS = {"dashboard/store/audit.py", "dashboard/store/rollups.py", "dashboard/store/seq.py"}
+STORE_WRITE_HELPERS = {"dashboard/store/audit.py", "dashboard/store/bulk.py", "dashboard/store/rollups.py",
+                       "dashboard/store/seq.py"}
 _WRITE_SQL = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 
 
