@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from dashboard import metrics
 from dashboard.actions.alerts import resolve_for_item
+from dashboard.actions.context import WriteContext
 from dashboard.actions.patrols import anomaly_report
 from dashboard.actions.rollups import record_item_change
 from dashboard.actions.surge import raise_surge_alerts
@@ -219,10 +220,11 @@ def _store_batch(session: Session, svc: Services, events: list[EventIn], seqs: S
     if problems:
         raise IngestRejected(problems)
     result.messages = _write(session, svc, applied, items, now)
+    ctx = WriteContext(session, svc, seqs, now, result.messages)
     for a in applied:
-        _settle_alerts(session, svc, seqs, a.before, a.item, now, result.messages)
+        _settle_alerts(ctx, a.before, a.item)
         record_item_change(session, svc, a.event, a.before, a.item)
-    raise_surge_alerts(session, svc, seqs, [a.event for a in applied], now, result.messages)
+    raise_surge_alerts(ctx, [a.event for a in applied])
     return result
 
 
@@ -307,15 +309,14 @@ def _write(session: Session, svc: Services, applied: list[Applied], items: dict,
     return messages
 
 
-def _settle_alerts(session: Session, svc: Services, seqs: SeqBlock, before: dict, item: dict, now: datetime,
-                   out: list[dict]) -> None:
+def _settle_alerts(ctx: WriteContext, before: dict, item: dict) -> None:
     """An item that meets a late deadline, or closes, resolves its alerts for it."""
     if not before.get("alerted"):
         return
     subject = f"{item['kind']}:{item['ref']}"
     if not item["is_open"]:
-        resolve_for_item(session, svc, seqs, subject=subject, stages=None, now=now, out=out)
+        resolve_for_item(ctx, subject=subject, stages=None)
         return
     met = newly_met(before.get("deadlines", {}), item["state"].get("deadlines", {}))
     if met:
-        resolve_for_item(session, svc, seqs, subject=subject, stages=met, now=now, out=out)
+        resolve_for_item(ctx, subject=subject, stages=met)

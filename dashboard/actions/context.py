@@ -1,0 +1,36 @@
+"""What one writing transaction hands to every action it runs: the session,
+the services, the seq block (the transaction holds the seq lock), the time of
+the write and the outbox — the messages to announce once it has committed."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterator
+
+from sqlmodel import Session
+
+from dashboard.services import Services
+from dashboard.store.seq import SeqBlock
+
+
+@dataclass
+class WriteContext:
+    session: Session
+    svc: Services
+    seqs: SeqBlock
+    now: datetime
+    outbox: list[dict] = field(default_factory=list)
+
+
+@contextmanager
+def write_transaction(svc: Services, now: datetime | None = None) -> Iterator[WriteContext]:
+    """One transaction under the seq lock: commit when the block ends without an
+    exception, then announce the outbox (nothing is announced on a rollback)."""
+    now = now or svc.clock()
+    with Session(svc.engine, expire_on_commit=False) as session:
+        ctx = WriteContext(session, svc, SeqBlock(session), now)
+        yield ctx
+        ctx.seqs.save()
+        session.commit()
+    svc.announcer.announce(ctx.outbox)
