@@ -19,6 +19,7 @@ from dashboard.actions.context import WriteContext, write_transaction
 from dashboard.actions.rollups import record_alert_change, record_alerts_raised
 from dashboard.domain.alert_rules import acknowledged_clock, clock_of, escalated_clock, holder_unit
 from dashboard.domain.escalation import ACTIVE, Step, holder_level, next_check_at
+from dashboard.domain.messages import AlertMessage, Outbound
 from dashboard.domain.policy import parse_duration
 from dashboard.services import Services
 from dashboard.store.models import Alert, AlertLog, Message
@@ -61,7 +62,7 @@ def record_change(ctx: WriteContext, alert: Alert, *, action: str, from_level: s
     record_alert_change(session, ctx.svc, alert, action=action, at=now)
     session.add(Message(seq=seq, name="alert", unit=alert.unit, created_at=now, payload=payload,
                         **ctx.svc.tree.scope(alert.unit)))
-    ctx.outbox.append({"name": "alert", "seq": seq, "unit": alert.unit, "data": payload})
+    ctx.outbox.append(Outbound("alert", seq, alert.unit, payload))
 
 
 def new_alert(svc: Services, *, subject: str, stage: str, cycle: int, item: dict, start_level: str, reason: str,
@@ -108,7 +109,7 @@ def raise_alerts(ctx: WriteContext, rows: list[dict]) -> int:
                          to_level=r["level"], actor=SYSTEM.name, note=None))
         messages.append(dict(seq=r["last_seq"], name="alert", unit=r["unit"], created_at=now, payload=payload,
                              **svc.tree.scope(r["unit"])))
-        ctx.outbox.append({"name": "alert", "seq": r["last_seq"], "unit": r["unit"], "data": payload})
+        ctx.outbox.append(Outbound("alert", r["last_seq"], r["unit"], payload))
     session.execute(insert(AlertLog.__table__), logs)
     record_alerts_raised(session, svc, fresh, at=now)
     session.execute(insert(Message.__table__), messages)
@@ -162,7 +163,7 @@ def resolve_for_item(ctx: WriteContext, *, subject: str, stages: list[str] | Non
 # --- user actions (own transaction) -----------------------------------------------------------
 
 
-def _user_change(svc: Services, alert_id: int, actor: Actor, change) -> dict:
+def _user_change(svc: Services, alert_id: int, actor: Actor, change) -> AlertMessage:
     with write_transaction(svc) as ctx:
         alert = ctx.session.get(Alert, alert_id)
         if alert is None:
@@ -170,10 +171,10 @@ def _user_change(svc: Services, alert_id: int, actor: Actor, change) -> dict:
         if actor.unit not in svc.tree.lineage(alert.unit):
             raise AlertForbidden(f"alert {alert_id} belongs to {alert.unit}, outside the unit {actor.unit}")
         change(ctx, alert)
-    return ctx.outbox[-1]["data"]
+    return ctx.outbox[-1].data  # type: ignore[return-value]  # an alert change's last message is its own
 
 
-def do_acknowledge_alert(svc: Services, alert_id: int, actor: Actor, note: str | None) -> dict:
+def do_acknowledge_alert(svc: Services, alert_id: int, actor: Actor, note: str | None) -> AlertMessage:
     def change(ctx: WriteContext, alert: Alert) -> None:
         if alert.state not in ACTIVE:
             raise AlertConflict(f"alert {alert.id} is already {alert.state}")
@@ -185,7 +186,7 @@ def do_acknowledge_alert(svc: Services, alert_id: int, actor: Actor, note: str |
     return _user_change(svc, alert_id, actor, change)
 
 
-def do_resolve_alert(svc: Services, alert_id: int, actor: Actor, note: str | None) -> dict:
+def do_resolve_alert(svc: Services, alert_id: int, actor: Actor, note: str | None) -> AlertMessage:
     def change(ctx: WriteContext, alert: Alert) -> None:
         if alert.state == "resolved":
             raise AlertConflict(f"alert {alert.id} is already resolved")

@@ -10,6 +10,7 @@ from typing import Iterator
 
 from sqlmodel import Session
 
+from dashboard.domain.messages import Outbound
 from dashboard.services import Services
 from dashboard.store.seq import SeqBlock
 
@@ -20,7 +21,7 @@ class WriteContext:
     svc: Services
     seqs: SeqBlock
     now: datetime
-    outbox: list[dict] = field(default_factory=list)
+    outbox: list[Outbound] = field(default_factory=list)
 
 
 @contextmanager

@@ -24,10 +24,11 @@ from dashboard.domain.clocks import compute_deadlines, cycle_of, freeze_budget, 
 from dashboard.domain.departments import check_department
 from dashboard.domain.events import EventIn, Problem
 from dashboard.domain.lifecycle import ItemState, LifecycleError, apply_event
+from dashboard.domain.messages import Outbound
 from dashboard.services import Services
 from dashboard.store.models import Event, Item, Message
 from dashboard.store.seq import SeqBlock
-from dashboard.store.serialize import event_payload, item_summary
+from dashboard.store.serialize import event_message, item_summary
 
 ITEMS = Item.__table__
 ITEM_COLUMNS = [c.name for c in ITEMS.columns]
@@ -55,7 +56,7 @@ class IngestResult:
     accepted: int = 0
     duplicates: int = 0
     results: list[dict] = field(default_factory=list)
-    messages: list[dict] = field(default_factory=list)
+    messages: list[Outbound] = field(default_factory=list)
 
     def body(self) -> dict:
         return {"accepted": self.accepted, "duplicates": self.duplicates, "results": self.results}
@@ -284,7 +285,7 @@ def _event_row(svc: Services, ev: EventIn, seq: int, now: datetime) -> dict:
     )
 
 
-def _write(session: Session, svc: Services, applied: list[Applied], items: dict, now: datetime) -> list[dict]:
+def _write(session: Session, svc: Services, applied: list[Applied], items: dict, now: datetime) -> list[Outbound]:
     """Bulk-write items (one row each, however many events touched it), events
     and messages; returns the messages to announce, in seq order."""
     if not applied:
@@ -300,11 +301,10 @@ def _write(session: Session, svc: Services, applied: list[Applied], items: dict,
     conn.execute(_INSERT_EVENTS, [a.row for a in applied])
     messages, rows = [], []
     for a in applied:
-        payload = event_payload(a.row)
-        payload["item"] = item_summary(a.item, seq=a.row["seq"])
+        payload = event_message(a.row, item_summary(a.item, seq=a.row["seq"]))
         rows.append(dict(seq=a.row["seq"], name="event", unit=a.row["unit"], created_at=now, payload=payload,
                          **svc.tree.scope(a.row["unit"])))
-        messages.append({"name": "event", "seq": a.row["seq"], "unit": a.row["unit"], "data": payload})
+        messages.append(Outbound("event", a.row["seq"], a.row["unit"], payload))
     conn.execute(_INSERT_MESSAGES, rows)
     return messages
 
