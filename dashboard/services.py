@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy.engine import Engine
 
 from dashboard.domain.departments import DepartmentSpec, default_departments
+from dashboard.domain.messages import Outbound
 from dashboard.domain.policy import Policy, default_policy
 from dashboard.domain.unit_tree import UnitTree
 from dashboard.settings import Settings
@@ -21,13 +22,13 @@ EXTENSION = "dashboard"  # where the web app keeps its Services: flask_app.exten
 class Announcer(Protocol):
     """Delivers committed messages to live clients (dashboard.realtime.announcer)."""
 
-    def announce(self, messages: list[dict]) -> None: ...
+    def announce(self, messages: list[Outbound]) -> None: ...
 
 
 class NullAnnouncer:
     """For processes with nobody to tell (init-db, tests of pure storage)."""
 
-    def announce(self, messages: list[dict]) -> None:
+    def announce(self, messages: list[Outbound]) -> None:
         return None
 
 

@@ -63,18 +63,20 @@ QUIET_POLICY = policy(sweep="1h", escalate="30d", ack_timeout="30d",
 
 class Recorder:
     """An announcer for Services that keeps every message it is given (announced after
-    commit), checking each against its wire schema (CONTRACT "Live push")."""
+    commit), checking each against its wire schema (CONTRACT "Live push"). It keeps them
+    as dicts (name, seq, unit, data), the shape tests compare with the replayed ones."""
 
     def __init__(self) -> None:
         self.messages: list[dict] = []
 
-    def announce(self, messages: list[dict]) -> None:
-        from dashboard.domain.messages import check_message
+    def announce(self, messages: list) -> None:
+        from dashboard.domain.messages import Outbound, check_message
 
         for m in messages:
-            check_message(m["name"], m["data"])
-            assert m["seq"] == m["data"]["seq"]
-        self.messages.extend(messages)
+            assert isinstance(m, Outbound)
+            check_message(m.name, m.data)
+            assert m.seq == m.data["seq"]
+        self.messages.extend(m._asdict() for m in messages)
 
 
 class Clock:

@@ -3,27 +3,26 @@ changes an alert; every change is a compare-and-set on the alert's version,
 is written to the audit log, and becomes an `alert` message (seq'd, replayable)
 announced after the commit.
 
-Functions taking a `session` and `seqs` run inside a caller's transaction that
-already holds the seq lock (see dashboard.store.seq.SeqBlock).
+Functions taking a WriteContext run inside a caller's transaction that
+already holds the seq lock (dashboard.actions.context).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
 from types import SimpleNamespace
 
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
+from dashboard.actions.context import WriteContext, write_transaction
 from dashboard.actions.rollups import record_alert_change, record_alerts_raised
 from dashboard.domain.alert_rules import acknowledged_clock, clock_of, escalated_clock, holder_unit
 from dashboard.domain.escalation import ACTIVE, Step, holder_level, next_check_at
+from dashboard.domain.messages import AlertMessage, Outbound
 from dashboard.domain.policy import parse_duration
 from dashboard.services import Services
-from dashboard.store import rollups
 from dashboard.store.models import Alert, AlertLog, Message
-from dashboard.store.seq import SeqBlock
 from dashboard.store.serialize import alert_payload
 
 
@@ -49,20 +48,21 @@ class Actor:
 SYSTEM = Actor("system", "")
 
 
-def record_change(session: Session, svc: Services, seqs: SeqBlock, alert: Alert, *, action: str,
-                  from_level: str | None, actor: Actor, note: str | None, now: datetime, out: list[dict]) -> None:
+def record_change(ctx: WriteContext, alert: Alert, *, action: str, from_level: str | None, actor: Actor,
+                  note: str | None) -> None:
     """Audit row + replayable message for a change already applied to `alert`."""
-    seq = seqs.next()
+    session, now = ctx.session, ctx.now
+    seq = ctx.seqs.next()
     alert.last_seq = seq
     session.add(alert)
     session.flush()
     session.add(AlertLog(alert_id=alert.id, seq=seq, at=now, action=action, from_level=from_level,
                          to_level=alert.level, actor=actor.name, note=note, address=actor.address))
     payload = alert_payload(alert, action=action, actor=actor.name, note=note)
-    record_alert_change(session, svc, alert, action=action, at=now)
+    record_alert_change(session, ctx.svc, alert, action=action, at=now)
     session.add(Message(seq=seq, name="alert", unit=alert.unit, created_at=now, payload=payload,
-                        **svc.tree.scope(alert.unit)))
-    out.append({"name": "alert", "seq": seq, "unit": alert.unit, "data": payload})
+                        **ctx.svc.tree.scope(alert.unit)))
+    ctx.outbox.append(Outbound("alert", seq, alert.unit, payload))
 
 
 def new_alert(svc: Services, *, subject: str, stage: str, cycle: int, item: dict, start_level: str, reason: str,
@@ -82,13 +82,13 @@ def new_alert(svc: Services, *, subject: str, stage: str, cycle: int, item: dict
     return row
 
 
-def raise_alerts(session: Session, svc: Services, seqs: SeqBlock, rows: list[dict], *, now: datetime,
-                 out: list[dict]) -> int:
+def raise_alerts(ctx: WriteContext, rows: list[dict]) -> int:
     """Insert the alerts whose (subject, stage, cycle) does not exist yet, in bulk.
     Runs under the seq lock, so the existence check cannot race; the unique
     key stays as the last guard (a violation rolls the whole pass back)."""
     if not rows:
         return 0
+    session, svc, now = ctx.session, ctx.svc, ctx.now
     subjects = list({r["subject"] for r in rows})
     existing: set[tuple] = set()
     for start in range(0, len(subjects), 400):
@@ -98,7 +98,7 @@ def raise_alerts(session: Session, svc: Services, seqs: SeqBlock, rows: list[dic
     if not fresh:
         return 0
     for r in fresh:
-        r["last_seq"] = seqs.next()
+        r["last_seq"] = ctx.seqs.next()
     table = Alert.__table__  # Core inserts: no ORM objects on this bulk path
     ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), fresh).scalars().all()
     logs, messages = [], []
@@ -109,7 +109,7 @@ def raise_alerts(session: Session, svc: Services, seqs: SeqBlock, rows: list[dic
                          to_level=r["level"], actor=SYSTEM.name, note=None))
         messages.append(dict(seq=r["last_seq"], name="alert", unit=r["unit"], created_at=now, payload=payload,
                              **svc.tree.scope(r["unit"])))
-        out.append({"name": "alert", "seq": r["last_seq"], "unit": r["unit"], "data": payload})
+        ctx.outbox.append(Outbound("alert", r["last_seq"], r["unit"], payload))
     session.execute(insert(AlertLog.__table__), logs)
     record_alerts_raised(session, svc, fresh, at=now)
     session.execute(insert(Message.__table__), messages)
@@ -130,80 +130,67 @@ def _compare_and_set(session: Session, alert: Alert, **values) -> bool:
     return True
 
 
-def apply_step(session: Session, svc: Services, seqs: SeqBlock, alert: Alert, move: Step, now: datetime,
-               out: list[dict]) -> bool:
+def apply_step(ctx: WriteContext, alert: Alert, move: Step) -> bool:
     """Escalate or re-arm: the alert moves to `move.to_level` and is active there."""
     from_level = alert.level
-    values = {"level": move.to_level, "holder": holder_unit(svc.tree, alert.unit, move.to_level),
-              "state": "escalated", "level_since": now,
-              "next_check_at": next_check_at(escalated_clock(alert, move.to_level, now))}
-    if not _compare_and_set(session, alert, **values):
+    values = {"level": move.to_level, "holder": holder_unit(ctx.svc.tree, alert.unit, move.to_level),
+              "state": "escalated", "level_since": ctx.now,
+              "next_check_at": next_check_at(escalated_clock(alert, move.to_level, ctx.now))}
+    if not _compare_and_set(ctx.session, alert, **values):
         return False
-    record_change(session, svc, seqs, alert, action=move.action, from_level=from_level, actor=SYSTEM,
-                  note=None, now=now, out=out)
+    record_change(ctx, alert, action=move.action, from_level=from_level, actor=SYSTEM, note=None)
     return True
 
 
-def resolve(session: Session, svc: Services, seqs: SeqBlock, alert: Alert, *, actor: Actor, note: str | None,
-            now: datetime, out: list[dict]) -> bool:
+def resolve(ctx: WriteContext, alert: Alert, *, actor: Actor, note: str | None) -> bool:
     if alert.state == "resolved":
         return False
-    if not _compare_and_set(session, alert, state="resolved", active=False, resolved_at=now,
+    if not _compare_and_set(ctx.session, alert, state="resolved", active=False, resolved_at=ctx.now,
                             resolved_by=actor.name, resolve_note=note, next_check_at=None):
         return False
-    record_change(session, svc, seqs, alert, action="resolved", from_level=alert.level, actor=actor, note=note,
-                  now=now, out=out)
+    record_change(ctx, alert, action="resolved", from_level=alert.level, actor=actor, note=note)
     return True
 
 
-def resolve_for_item(session: Session, svc: Services, seqs: SeqBlock, *, subject: str,
-                     stages: list[str] | None, now: datetime, out: list[dict]) -> None:
+def resolve_for_item(ctx: WriteContext, *, subject: str, stages: list[str] | None) -> None:
     """The item met a deadline late (or closed): its alerts for those stages are done."""
     query = select(Alert).where(Alert.subject == subject, col(Alert.active).is_(True))
-    for alert in session.exec(query).all():
+    for alert in ctx.session.exec(query).all():
         if stages is None or alert.stage in stages:
-            resolve(session, svc, seqs, alert, actor=SYSTEM, note="item progressed", now=now, out=out)
+            resolve(ctx, alert, actor=SYSTEM, note="item progressed")
 
 
 # --- user actions (own transaction) -----------------------------------------------------------
 
 
-def _user_change(svc: Services, alert_id: int, actor: Actor, note: str | None, change) -> dict:
-    now = svc.clock()
-    out: list[dict] = []
-    with Session(svc.engine, expire_on_commit=False) as session:
-        seqs = SeqBlock(session)
-        alert = session.get(Alert, alert_id)
+def _user_change(svc: Services, alert_id: int, actor: Actor, change) -> AlertMessage:
+    with write_transaction(svc) as ctx:
+        alert = ctx.session.get(Alert, alert_id)
         if alert is None:
             raise AlertNotFound(f"no alert {alert_id}")
         if actor.unit not in svc.tree.lineage(alert.unit):
             raise AlertForbidden(f"alert {alert_id} belongs to {alert.unit}, outside the unit {actor.unit}")
-        change(session, seqs, alert, now, out)
-        rollups.flush(session)
-        seqs.save()
-        session.commit()
-    svc.announcer.announce(out)
-    return out[-1]["data"]
+        change(ctx, alert)
+    return ctx.outbox[-1].data  # type: ignore[return-value]  # an alert change's last message is its own
 
 
-def do_acknowledge_alert(svc: Services, alert_id: int, actor: Actor, note: str | None) -> dict:
-    def change(session: Session, seqs: SeqBlock, alert: Alert, now: datetime, out: list[dict]) -> None:
+def do_acknowledge_alert(svc: Services, alert_id: int, actor: Actor, note: str | None) -> AlertMessage:
+    def change(ctx: WriteContext, alert: Alert) -> None:
         if alert.state not in ACTIVE:
             raise AlertConflict(f"alert {alert.id} is already {alert.state}")
-        if not _compare_and_set(session, alert, state="acknowledged", acked_at=now, acked_by=actor.name,
-                                ack_note=note, next_check_at=next_check_at(acknowledged_clock(alert, now))):
+        if not _compare_and_set(ctx.session, alert, state="acknowledged", acked_at=ctx.now, acked_by=actor.name,
+                                ack_note=note, next_check_at=next_check_at(acknowledged_clock(alert, ctx.now))):
             raise AlertConflict(f"alert {alert.id} changed meanwhile; reload")
-        record_change(session, svc, seqs, alert, action="acknowledged", from_level=alert.level, actor=actor,
-                      note=note, now=now, out=out)
+        record_change(ctx, alert, action="acknowledged", from_level=alert.level, actor=actor, note=note)
 
-    return _user_change(svc, alert_id, actor, note, change)
+    return _user_change(svc, alert_id, actor, change)
 
 
-def do_resolve_alert(svc: Services, alert_id: int, actor: Actor, note: str | None) -> dict:
-    def change(session: Session, seqs: SeqBlock, alert: Alert, now: datetime, out: list[dict]) -> None:
+def do_resolve_alert(svc: Services, alert_id: int, actor: Actor, note: str | None) -> AlertMessage:
+    def change(ctx: WriteContext, alert: Alert) -> None:
         if alert.state == "resolved":
             raise AlertConflict(f"alert {alert.id} is already resolved")
-        if not resolve(session, svc, seqs, alert, actor=actor, note=note, now=now, out=out):
+        if not resolve(ctx, alert, actor=actor, note=note):
             raise AlertConflict(f"alert {alert.id} changed meanwhile; reload")
 
-    return _user_change(svc, alert_id, actor, note, change)
+    return _user_change(svc, alert_id, actor, change)

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from dashboard import metrics
 from dashboard.actions.alerts import resolve_for_item
+from dashboard.actions.context import WriteContext
 from dashboard.actions.patrols import anomaly_report
 from dashboard.actions.rollups import record_item_change
 from dashboard.actions.surge import raise_surge_alerts
@@ -23,12 +24,13 @@ from dashboard.domain.clocks import compute_deadlines, cycle_of, freeze_budget, 
 from dashboard.domain.departments import check_department
 from dashboard.domain.events import EventIn, Problem
 from dashboard.domain.lifecycle import ItemState, LifecycleError, apply_event
+from dashboard.domain.messages import Outbound
 from dashboard.services import Services
 from dashboard.store import rollups
 from dashboard.store.bulk import insert_rows
 from dashboard.store.models import Event, Item, Message
 from dashboard.store.seq import SeqBlock
-from dashboard.store.serialize import event_payload, item_summary
+from dashboard.store.serialize import event_message, item_summary
 
 ITEMS = Item.__table__
 ITEM_COLUMNS = [c.name for c in ITEMS.columns]
@@ -54,7 +56,7 @@ class IngestResult:
     accepted: int = 0
     duplicates: int = 0
     results: list[dict] = field(default_factory=list)
-    messages: list[dict] = field(default_factory=list)
+    messages: list[Outbound] = field(default_factory=list)
 
     def body(self) -> dict:
         return {"accepted": self.accepted, "duplicates": self.duplicates, "results": self.results}
@@ -222,10 +224,11 @@ def _store_batch(session: Session, svc: Services, events: list[EventIn], seqs: S
     if problems:
         raise IngestRejected(problems)
     result.messages = _write(session, svc, applied, items, now)
+    ctx = WriteContext(session, svc, seqs, now, result.messages)
     for a in applied:
-        _settle_alerts(session, svc, seqs, a.before, a.item, now, result.messages)
+        _settle_alerts(ctx, a.before, a.item)
         record_item_change(session, svc, a.event, a.before, a.item)
-    raise_surge_alerts(session, svc, seqs, [a.event for a in applied], now, result.messages)
+    raise_surge_alerts(ctx, [a.event for a in applied])
     return result
 
 
@@ -285,7 +288,7 @@ def _event_row(svc: Services, ev: EventIn, seq: int, now: datetime) -> dict:
     )
 
 
-def _write(session: Session, svc: Services, applied: list[Applied], items: dict, now: datetime) -> list[dict]:
+def _write(session: Session, svc: Services, applied: list[Applied], items: dict, now: datetime) -> list[Outbound]:
     """Bulk-write items (one row each, however many events touched it), events
     and messages; returns the messages to announce, in seq order."""
     if not applied:
@@ -300,24 +303,22 @@ def _write(session: Session, svc: Services, applied: list[Applied], items: dict,
     insert_rows(conn, EVENTS, [a.row for a in applied])
     messages, rows = [], []
     for a in applied:
-        payload = event_payload(a.row)
-        payload["item"] = item_summary(a.item, seq=a.row["seq"])
+        payload = event_message(a.row, item_summary(a.item, seq=a.row["seq"]))
         rows.append(dict(seq=a.row["seq"], name="event", unit=a.row["unit"], created_at=now, payload=payload,
                          **svc.tree.scope(a.row["unit"])))
-        messages.append({"name": "event", "seq": a.row["seq"], "unit": a.row["unit"], "data": payload})
+        messages.append(Outbound("event", a.row["seq"], a.row["unit"], payload))
     insert_rows(conn, MESSAGES, rows)
     return messages
 
 
-def _settle_alerts(session: Session, svc: Services, seqs: SeqBlock, before: dict, item: dict, now: datetime,
-                   out: list[dict]) -> None:
+def _settle_alerts(ctx: WriteContext, before: dict, item: dict) -> None:
     """An item that meets a late deadline, or closes, resolves its alerts for it."""
     if not before.get("alerted"):
         return
     subject = f"{item['kind']}:{item['ref']}"
     if not item["is_open"]:
-        resolve_for_item(session, svc, seqs, subject=subject, stages=None, now=now, out=out)
+        resolve_for_item(ctx, subject=subject, stages=None)
         return
     met = newly_met(before.get("deadlines", {}), item["state"].get("deadlines", {}))
     if met:
-        resolve_for_item(session, svc, seqs, subject=subject, stages=met, now=now, out=out)
+        resolve_for_item(ctx, subject=subject, stages=met)

@@ -10,15 +10,14 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from dashboard.actions.alerts import new_alert, raise_alerts
+from dashboard.actions.context import WriteContext
 from dashboard.domain.events import EventIn
 from dashboard.domain.policy import format_duration
 from dashboard.services import Services
 from dashboard.store.models import Alert, Event
-from dashboard.store.seq import SeqBlock
 
 
-def raise_surge_alerts(session: Session, svc: Services, seqs: SeqBlock, events: list[EventIn], now: datetime,
-                 out: list[dict]) -> None:
+def raise_surge_alerts(ctx: WriteContext, events: list[EventIn]) -> None:
     latest: dict[tuple[str, str], datetime] = {}
     refs: dict[tuple[str, str], EventIn] = {}
     for ev in events:
@@ -28,6 +27,7 @@ def raise_surge_alerts(session: Session, svc: Services, seqs: SeqBlock, events: 
                 latest[key], refs[key] = ev.occurred_at, ev
     if not latest:
         return
+    session, svc = ctx.session, ctx.svc
     counts = _window_counts(session, latest, svc.policy.surge_window)
     surging = [key for key, n in counts.items() if n >= svc.policy.surge_count]
     if not surging:
@@ -36,9 +36,9 @@ def raise_surge_alerts(session: Session, svc: Services, seqs: SeqBlock, events: 
     history = session.execute(select(Alert.subject, Alert.active).where(col(Alert.subject).in_(list(subjects)))).all()
     active = {subject for subject, is_active in history if is_active}
     cycles = Counter(subject for subject, _ in history)
-    alerts = [_surge_alert(svc, subject, refs[key], counts[key], cycles[subject], now)
+    alerts = [_surge_alert(svc, subject, refs[key], counts[key], cycles[subject], ctx.now)
               for subject, key in subjects.items() if subject not in active]
-    raise_alerts(session, svc, seqs, alerts, now=now, out=out)
+    raise_alerts(ctx, alerts)
 
 
 # Built once: constructing the expression cost more per ingest request than running it.

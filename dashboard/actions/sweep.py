@@ -12,15 +12,14 @@ from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from dashboard.actions.alerts import apply_step, new_alert, raise_alerts
+from dashboard.actions.context import WriteContext, write_transaction
 from dashboard.domain.alert_rules import clock_of, reason_for
 from dashboard.domain.clocks import alert_key, cycle_of, next_due, overdue
 from dashboard.domain.escalation import step
 from dashboard.domain.lifecycle import ItemState
 from dashboard.domain.times import parse_iso
 from dashboard.services import Services
-from dashboard.store import rollups
 from dashboard.store.models import Alert, Item
-from dashboard.store.seq import SeqBlock
 
 PAGE = 500
 
@@ -48,28 +47,23 @@ def do_sweep(svc: Services, now: datetime | None = None) -> SweepResult:
     with Session(svc.engine) as probe:
         if not has_work(probe, now):
             return result
-    out: list[dict] = []
-    with Session(svc.engine, expire_on_commit=False) as session:
-        seqs = SeqBlock(session)
-        result.raised = _raise_overdue(session, svc, seqs, now, out)
-        for alert in session.exec(select(Alert).where(col(Alert.next_check_at) <= now)
-                                  .order_by(col(Alert.next_check_at)).limit(PAGE)).all():
+    with write_transaction(svc, now) as ctx:
+        result.raised = _raise_overdue(ctx)
+        for alert in ctx.session.exec(select(Alert).where(col(Alert.next_check_at) <= now)
+                                      .order_by(col(Alert.next_check_at)).limit(PAGE)).all():
             move = step(clock_of(alert), now)
-            if move is not None and apply_step(session, svc, seqs, alert, move, now, out):
+            if move is not None and apply_step(ctx, alert, move):
                 result.escalated += 1
-        rollups.flush(session)
-        seqs.save()
-        session.commit()
-    svc.announcer.announce(out)
-    result.messages = len(out)
+    result.messages = len(ctx.outbox)
     return result
 
 
 _ITEM_COLUMNS = (Item.id, Item.kind, Item.ref, Item.unit, Item.category, Item.priority, Item.title, Item.state)
 
 
-def _raise_overdue(session: Session, svc: Services, seqs: SeqBlock, now: datetime, out: list[dict]) -> int:
+def _raise_overdue(ctx: WriteContext) -> int:
     """Alerts for every overdue stage of a page of items, then each item's next_due."""
+    session, svc, now = ctx.session, ctx.svc, ctx.now
     items = session.execute(select(*_ITEM_COLUMNS).where(col(Item.next_due) <= now)
                             .order_by(col(Item.next_due)).limit(PAGE)).all()
     alerts, updates = [], []
@@ -87,7 +81,7 @@ def _raise_overdue(session: Session, svc: Services, seqs: SeqBlock, now: datetim
             alerted.add(alert_key(stage, cycle))
         data["alerted"] = sorted(alerted)
         updates.append({"_id": row.id, "_state": data, "_next_due": next_due(deadlines, alerted, cycle)})
-    raised = raise_alerts(session, svc, seqs, alerts, now=now, out=out)
+    raised = raise_alerts(ctx, alerts)
     if updates:
         table = Item.__table__  # Core executemany: no ORM objects for a bulk state change
         session.execute(update(table).where(table.c.id == bindparam("_id"))

@@ -213,4 +213,4 @@ class NotReady(Open):
 RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     Error, IngestResult, Unit, Incidents, StreamPage, Alerts, BulkResults, WallSnapshot, WallAccess,
     PatrolSummary, MediationSummary, TrendIndex, TrendPanel, Me, CaseFile,
-    Health, Ready, NotReady, EventMessage, AlertMessage, ItemSummary)
+    Health, Ready, NotReady)  # the messages' schemas (dashboard/domain/messages.py) come in through their refs

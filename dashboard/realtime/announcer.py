@@ -26,8 +26,9 @@ from contextlib import contextmanager
 from typing import Callable, Iterator, Protocol
 
 from dashboard import metrics
-from dashboard.repeated_errors import RepeatedErrors
+from dashboard.domain.messages import Outbound
 from dashboard.domain.unit_tree import UnitTree
+from dashboard.repeated_errors import RepeatedErrors
 
 NAMESPACE = "/live"
 log = RepeatedErrors.on(logging.getLogger(__name__))  # a broken sink fails every flush: once a minute, counted
@@ -61,7 +62,7 @@ class CoalescingAnnouncer:
         self._sink = sink
         self._tree = tree
         self._interval = interval
-        self._pending: list[dict] = []
+        self._pending: list[Outbound] = []
         self._announced_at: list[tuple[float, int]] = []  # (when, how many) per announce: push latency
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -71,7 +72,7 @@ class CoalescingAnnouncer:
         self._open.set()
         self.flushes = 0
 
-    def announce(self, messages: list[dict]) -> None:
+    def announce(self, messages: list[Outbound]) -> None:
         if not messages:
             return
         with self._lock:
@@ -124,17 +125,17 @@ class CoalescingAnnouncer:
             self._open.set()
             self._wake.set()
 
-    def flush(self, batch: list[dict]) -> None:
+    def flush(self, batch: list[Outbound]) -> None:
         """Send one flush worth of messages (seq order kept within each room)."""
         tree = self._tree()
-        per_room: dict[str, list[dict]] = defaultdict(list)
-        for msg in sorted(batch, key=lambda m: m["seq"]):
-            for code in tree.lineage(msg["unit"]):
+        per_room: dict[str, list[Outbound]] = defaultdict(list)
+        for msg in sorted(batch, key=lambda m: m.seq):
+            for code in tree.lineage(msg.unit):
                 per_room[code].append(msg)
         for code, msgs in per_room.items():
             for msg in msgs:
-                self._sink.emit(msg["name"], msg["data"], unit_room(code))
-            self._sink.emit("batch", {"messages": [{"name": m["name"], "data": m["data"]} for m in msgs]},
+                self._sink.emit(msg.name, msg.data, unit_room(code))
+            self._sink.emit("batch", {"messages": [{"name": m.name, "data": m.data} for m in msgs]},
                             batch_room(code))
         self.flushes += 1
         _count(batch)
@@ -149,8 +150,8 @@ class CoalescingAnnouncer:
             time.sleep(0.01)
 
 
-def _count(batch: list[dict]) -> None:
+def _count(batch: list[Outbound]) -> None:
     for msg in batch:
-        metrics.MESSAGES_FANNED_OUT.labels(msg["name"]).inc()
-        if msg["name"] == "alert":
-            metrics.ALERT_CHANGES.labels(msg["data"].get("action", "unknown")).inc()
+        metrics.MESSAGES_FANNED_OUT.labels(msg.name).inc()
+        if msg.name == "alert":
+            metrics.ALERT_CHANGES.labels(msg.data.get("action", "unknown")).inc()

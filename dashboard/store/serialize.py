@@ -1,10 +1,11 @@
-"""Rows → the JSON shapes of the wire (Socket.IO messages and the read API)."""
+"""Rows → the JSON shapes of the wire (Socket.IO messages and the read API),
+as the plain dicts the TypedDicts of dashboard/domain/messages.py define."""
 from __future__ import annotations
 
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Any
 
+from dashboard.domain.messages import AlertMessage, EventMessage, ItemSummary
 from dashboard.domain.times import format_iso
 from dashboard.store.models import Event, Item
 
@@ -14,7 +15,8 @@ def iso(dt: datetime | None) -> str | None:
     return None if dt is None else format_iso(dt)
 
 
-def event_payload(row: Event | dict) -> dict[str, Any]:
+def event_message(row: Event | dict, item: ItemSummary) -> EventMessage:
+    """The `event` message of a stored event; `item` is its item's summary after it."""
     ev = SimpleNamespace(**row) if isinstance(row, dict) else row
     return {
         "seq": ev.seq,
@@ -33,10 +35,11 @@ def event_payload(row: Event | dict) -> dict[str, Any]:
         "actor": ev.actor,
         "location": {"lat": ev.lat, "lon": ev.lon} if ev.lat is not None else None,
         "attributes": ev.attributes,
+        "item": item,
     }
 
 
-def item_summary(row: Item | dict, seq: int | None = None) -> dict[str, Any]:
+def item_summary(row: Item | dict, seq: int | None = None) -> ItemSummary:
     """What a wall needs to update its row of this item without a refetch."""
     item = SimpleNamespace(**row) if isinstance(row, dict) else row
     state = item.state or {}
@@ -59,7 +62,7 @@ def item_summary(row: Item | dict, seq: int | None = None) -> dict[str, Any]:
     }
 
 
-def alert_payload(alert, *, action: str, actor: str, note: str | None) -> dict[str, Any]:
+def alert_payload(alert, *, action: str, actor: str, note: str | None) -> AlertMessage:
     """The `alert` message (CONTRACT "Live push"); `action` says what just happened."""
     return {
         "id": alert.id,

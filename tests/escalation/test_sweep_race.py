@@ -30,8 +30,8 @@ class Recorder:
     def __init__(self) -> None:
         self.messages: list[dict] = []
 
-    def announce(self, messages: list[dict]) -> None:
-        self.messages.extend(messages)
+    def announce(self, messages: list) -> None:
+        self.messages.extend(m._asdict() for m in messages)  # Outbound -> the dict a replay compares with
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])

@@ -131,6 +131,7 @@ def test_a_third_process_announces_to_clients_of_both(pair, clients, redis_url, 
             "title": title}
     script = textwrap.dedent("""
         import json, sys
+        from dashboard.domain.messages import Outbound
         from dashboard.realtime.queue_announcer import queue_announcer
         from dashboard.store.db import load_tree, make_engine
 
@@ -139,7 +140,7 @@ def test_a_third_process_announces_to_clients_of_both(pair, clients, redis_url, 
         tree = load_tree(engine)
         engine.dispose()
         announcer = queue_announcer(redis_url, lambda: tree)
-        announcer.announce([{"name": "event", "seq": data["seq"], "unit": data["unit"], "data": data}])
+        announcer.announce([Outbound("event", data["seq"], data["unit"], data)])
         announcer.drain(10)
         print("announced", flush=True)
     """)

@@ -13,6 +13,7 @@ import json
 import pytest
 import socketio
 
+from dashboard.domain.messages import Outbound
 from dashboard.domain.unit_tree import UnitNode, UnitTree
 from dashboard.realtime import live
 from dashboard.realtime.holding import HoldingManager
@@ -125,8 +126,8 @@ TREE = UnitTree.build(UnitNode(code, code.upper(), code.upper(), level, parent) 
     ("d", "district", None), ("s", "street", "d"), ("c1", "community", "s"), ("c2", "community", "s")))
 
 
-def msg(seq: int, unit: str) -> dict:
-    return {"name": "event", "seq": seq, "unit": unit, "data": {"seq": seq, "unit": unit}}
+def msg(seq: int, unit: str) -> Outbound:
+    return Outbound("event", seq, unit, {"seq": seq, "unit": unit})  # type: ignore[arg-type]
 
 
 def test_announcer_sends_each_room_its_messages_in_seq_order_and_one_batch_per_flush():
@@ -140,7 +141,7 @@ def test_announcer_sends_each_room_its_messages_in_seq_order_and_one_batch_per_f
     assert [d["seq"] for _, d in per_room["u:s"]] == [1, 2, 3]
     assert [d["seq"] for _, d in per_room["u:c1"]] == [1]
     assert [d["seq"] for _, d in per_room["u:c2"]] == [3]
-    assert per_room["b:d"] == [("batch", {"messages": [{"name": "event", "data": msg(q, u)["data"]}
+    assert per_room["b:d"] == [("batch", {"messages": [{"name": "event", "data": msg(q, u).data}
                                                         for q, u in ((1, "c1"), (2, "s"), (3, "c2"))]})]
     assert [[m["data"]["seq"] for m in d["messages"]] for _, d in per_room["b:c1"]] == [[1]]
 
