@@ -13,6 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 # --- units: the default tree of the reference district (dashboard/domain/hierarchy.py) ---
 
 DISTRICT = "tongliang"
@@ -146,3 +148,50 @@ def event_poster(app) -> Callable[..., Any]:
         return response.get_json()
 
     return send
+
+
+# --- a real server for the interface checks (api/, web/) -----------------------------------
+
+ADMIN = ("admin", "correct horse 1")
+
+
+@pytest.fixture(scope="module")
+def api_server(module_live_server, tmp_path_factory):
+    """A real server process on a fresh SQLite database with the default units and one
+    district admin (HTTP Basic), the test ingest token."""
+    from dashboard.bootstrap import init_database
+    from dashboard.settings import Settings
+    from dashboard.store.db import make_engine
+    from dashboard.actions.users import add_user
+
+    folder = tmp_path_factory.mktemp("interface-db")
+    url = f"sqlite:///{folder / 'db.sqlite'}"
+    init_database(Settings.from_env({"DASHBOARD_DATABASE_URL": url, "DASHBOARD_VAR_DIR": str(folder)}))
+    engine = make_engine(url)
+    add_user(engine, name=ADMIN[0], password=ADMIN[1], role="admin", unit="tongliang")
+    engine.dispose()
+    return module_live_server("interface", database_url=url)
+
+
+# --- short policy files for real server processes (escalation, console, the sweep worker) ---
+
+def short_policy(*, sweep: str, escalate: str, acknowledge: str, arrive: str) -> str:
+    """A policy file's text with these incident deadlines (resolve: 24h), priority 1 the same but
+    held by the district from the start."""
+    budget = f"acknowledge: {acknowledge}, arrive: {arrive}, resolve: 24h"
+    return policy(sweep=sweep, escalate=escalate, ack_timeout="1m", incident=f"{{{budget}}}",
+                  priority={1: f"{{{budget}, start_level: district}}"})
+
+
+@pytest.fixture
+def policy_file(tmp_path) -> Callable[..., Path]:
+    """`make(sweep="1s", escalate="3s", acknowledge="2s", arrive="1h")` → path of a policy file."""
+
+    def make(*, sweep: str = "1s", escalate: str = "3s", acknowledge: str = "2s", arrive: str = "1h",
+             name: str = "policy.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(short_policy(sweep=sweep, escalate=escalate, acknowledge=acknowledge, arrive=arrive),
+                        encoding="utf-8")
+        return path
+
+    return make

@@ -11,6 +11,7 @@ from flask import jsonify
 from dashboard.actions.users import add_user
 from dashboard.auth import init_auth
 from dashboard.auth.basic import api_auth_error, api_user
+from tests.auth.security_probe import LENIENT, Seeded, seed
 
 DISTRICT = "tongliang"
 STREET = "bachuan"
@@ -113,3 +114,15 @@ def log_in(client, name: str = "社区值班员", password: str = PASSWORD, next
     if next_path is not None:
         data["next"] = next_path
     return client.post("/login", data=data)
+
+
+# --- the attack tests (test_access.py): a server process on the seeded database ---
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Seeded:
+    return seed(tmp_path_factory.mktemp("security-db"))
+
+
+@pytest.fixture(scope="module")
+def server(module_live_server, seeded):
+    return module_live_server("security", env=LENIENT, database_url=seeded.url)

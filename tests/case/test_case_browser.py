@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from tests.escalation.conftest import add_users
+from tests.e2e.live_api import add_users
 from tests.helpers import AUTH, GRID, OUTPUT_DIR, wait_for
 from tests.trends.test_scorecard import inc, rep, to
 

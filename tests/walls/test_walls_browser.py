@@ -256,7 +256,7 @@ def figures(page) -> dict:
 
 
 def test_event_html_is_shown_as_text_on_every_wall_and_in_the_console(day, browser, tmp_path):
-    from tests.escalation.conftest import PASSWORD, add_users
+    from tests.e2e.live_api import PASSWORD, add_users
 
     server, refs, db = day
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, timezone_id="Asia/Shanghai")

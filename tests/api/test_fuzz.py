@@ -5,7 +5,7 @@ about a minute; the summary is kept in test-output/schemathesis.txt.
 
 The coverage phase on POST /api/v1/events alone (one schema per event kind
 and type) is some 3,000 cases and minutes of a 2-core machine: in `make test`
-that operation gets 150 fuzzed examples instead (tests/interface/test_bad_input.py
+that operation gets 150 fuzzed examples instead (tests/api/test_bad_input.py
 covers its edge cases by hand); TEST_FUZZ_FULL=1 runs its coverage phase too."""
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import sys
 import requests
 
 from tests.helpers import OUTPUT_DIR, TOKEN
-from tests.interface.conftest import ADMIN
+from tests.fixtures import ADMIN
 
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance,negative_data_rejection"
 EXAMPLES = 10

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.escalation.conftest import PASSWORD, add_users, ago, get_json, post_events, reported, server_env
+from tests.e2e.live_api import PASSWORD, add_users, ago, get_json, post_events, reported, server_env
 from tests.fixtures import GRID, GRID2, SIBLING_GRID, STREET, policy
 from tests.helpers import OUTPUT_DIR, wait_for
 

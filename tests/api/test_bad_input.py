@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from tests.helpers import AUTH, incident
-from tests.interface.conftest import ADMIN
+from tests.fixtures import ADMIN
 
 
 

@@ -13,7 +13,7 @@ import requests
 from openapi_spec_validator import validate
 
 from tests.helpers import AUTH, GRID, unique
-from tests.interface.conftest import ADMIN
+from tests.fixtures import ADMIN
 
 
 def _document(server) -> dict:

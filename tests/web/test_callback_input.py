@@ -9,7 +9,7 @@ import re
 import requests
 
 from layouts import trends as page
-from tests.interface.conftest import ADMIN
+from tests.fixtures import ADMIN
 
 GOOD = {page.UNIT: "tongliang", page.RANGE: "30d", page.CATEGORY: [], page.PRIORITY: []}
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.escalation.conftest import PASSWORD, ago, get_json, post_events, reported, server_env
+from tests.e2e.live_api import PASSWORD, ago, get_json, post_events, reported, server_env
 from tests.helpers import DISTRICT, GRID, OTHER_GRID, ROOT, STREET, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]

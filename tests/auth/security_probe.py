@@ -1,5 +1,5 @@
-"""Fixtures for the attack tests: a server process on a seeded database with
-users at three levels and one screen link (so walls are closed), and small
+"""For the attack tests (tests/auth/test_access.py, tests/web/test_hardening.py): a seeded
+database with users at three levels and one screen link (so walls are closed), and small
 HTTP helpers that act as an attacker or a user would."""
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-import pytest
 import requests
 
 from tests.helpers import AUTH, COMMUNITY, DISTRICT, SIBLING_COMMUNITY, STREET
@@ -51,16 +50,6 @@ def seed(folder, *, screen_unit: str | None = STREET) -> Seeded:
     finally:
         engine.dispose()
     return Seeded(url, token, token_id)
-
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory) -> Seeded:
-    return seed(tmp_path_factory.mktemp("security-db"))
-
-
-@pytest.fixture(scope="module")
-def server(module_live_server, seeded):
-    return module_live_server("security", env=LENIENT, database_url=seeded.url)
 
 
 def post_events(server, events: list[dict]) -> dict:

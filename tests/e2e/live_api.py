@@ -1,42 +1,19 @@
-"""Helpers for the escalation tests against real server processes: short
-policy files, users added to a database before its servers start, ingest and
-HTTP helpers. The servers themselves come from tests/conftest.py
-(`live_server`, `redis_url`, `pg_databases`, `sqlite_url`, `page`)."""
+"""Helpers for the tests against real server processes (escalation, console,
+walls, case, the sweep worker): users added to a database before its servers
+start, ingest and HTTP helpers. The servers themselves come from
+tests/conftest.py (`live_server`, `redis_url`, `pg_databases`, `sqlite_url`,
+`page`); short policy files from tests/fixtures.py (`policy_file`)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable
 
-import pytest
 import requests
 
 from tests import fixtures
-from tests.fixtures import policy
 from tests.helpers import AUTH, unique
 
 PASSWORD = "correct horse 1"
-
-def short_policy(*, sweep: str, escalate: str, acknowledge: str, arrive: str) -> str:
-    """A policy file's text with these incident deadlines (resolve: 24h), priority 1 the same but
-    held by the district from the start."""
-    budget = f"acknowledge: {acknowledge}, arrive: {arrive}, resolve: 24h"
-    return policy(sweep=sweep, escalate=escalate, ack_timeout="1m", incident=f"{{{budget}}}",
-                  priority={1: f"{{{budget}, start_level: district}}"})
-
-
-@pytest.fixture
-def policy_file(tmp_path) -> Callable[..., Path]:
-    """`make(sweep="1s", escalate="3s", acknowledge="2s", arrive="1h")` → path of a policy file."""
-
-    def make(*, sweep: str = "1s", escalate: str = "3s", acknowledge: str = "2s", arrive: str = "1h",
-             name: str = "policy.yaml") -> Path:
-        path = tmp_path / name
-        path.write_text(short_policy(sweep=sweep, escalate=escalate, acknowledge=acknowledge, arrive=arrive),
-                        encoding="utf-8")
-        return path
-
-    return make
 
 
 def add_users(database_url: str, users: dict[str, tuple[str, str]], password: str = PASSWORD) -> None:

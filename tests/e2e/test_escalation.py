@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.escalation.conftest import add_users, alert_act, get_json, post_events, reported, server_env, stream
+from tests.e2e.live_api import add_users, alert_act, get_json, post_events, reported, server_env, stream
 from tests.helpers import COMMUNITY, DISTRICT, GRID, STREET, LiveClient
 
 pytestmark = pytest.mark.integration

@@ -17,7 +17,7 @@ from dashboard.domain.events import EventIn
 from dashboard.domain.hierarchy import default_units
 from dashboard.services import Services
 from dashboard.store.queries import messages_after
-from tests.escalation.conftest import short_policy
+from tests.fixtures import short_policy
 from tests.fixtures import make_services, seeded_database
 
 SWEEPERS = 6

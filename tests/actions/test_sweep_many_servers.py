@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import text
 
-from tests.escalation.conftest import ago, get_json, post_events, reported, server_env, stream
+from tests.e2e.live_api import ago, get_json, post_events, reported, server_env, stream
 from tests.helpers import DISTRICT, LiveClient, wait_for
 
 pytestmark = pytest.mark.integration

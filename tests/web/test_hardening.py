@@ -15,7 +15,7 @@ import requests
 from flask import request
 
 from tests.helpers import COMMUNITY, DISTRICT, GRID, ROOT, SIBLING_GRID, STREET, incident
-from tests.security.conftest import LENIENT, PASSWORD, now_iso, post_events, seed
+from tests.auth.security_probe import LENIENT, PASSWORD, now_iso, post_events, seed
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ import socketio
 
 from tests.helpers import (COMMUNITY, DISTRICT, GRID, OTHER_GRID, ROOT, SIBLING_COMMUNITY, SIBLING_GRID, STREET,
                            LiveClient, incident, wait_for)
-from tests.security.conftest import PASSWORD, cookie_header, log_in, post_events, seed
+from tests.auth.security_probe import PASSWORD, cookie_header, log_in, post_events, seed
 
 pytestmark = pytest.mark.integration
 

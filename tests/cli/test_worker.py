@@ -12,8 +12,8 @@ import subprocess
 import sys
 from collections import Counter
 
-from tests.escalation.conftest import ago, get_json, post_events, reported
-from tests.escalation.test_multiprocess import LEVELS, STAGES, grids
+from tests.e2e.live_api import ago, get_json, post_events, reported
+from tests.actions.test_sweep_many_servers import LEVELS, STAGES, grids
 from tests.helpers import DISTRICT, ROOT, LiveClient, stop_process, wait_for
 
 INCIDENTS = 10

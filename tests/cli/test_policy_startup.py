@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.escalation.conftest import short_policy
+from tests.fixtures import short_policy
 from tests.helpers import ROOT, free_port
 
 pytestmark = pytest.mark.integration
