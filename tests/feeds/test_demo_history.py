@@ -20,7 +20,7 @@ from dashboard.domain.times import CST
 from dashboard.store.models import Event, Item
 from dashboard.store.wall_queries import wall_snapshot
 from tests.helpers import ROOT
-from tests.trends.test_rollups_vs_raw import rollup_rows
+from tests.store.test_rollups_vs_raw import rollup_rows
 
 sys.path.insert(0, str(ROOT))
 from bench.demo_day import wall_figures  # noqa: E402

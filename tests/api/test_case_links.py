@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 
-from tests.case.conftest import basic
+from tests.api.case_helpers import basic
 from tests.helpers import COMMUNITY, GRID
 
 _ids = itertools.count(1)
@@ -24,9 +24,9 @@ def read(case_app, kind: str, ref: str) -> dict:
     return response.get_json()
 
 
-def test_patrol_and_the_incident_its_anomaly_opened(case_app, post):
+def test_patrol_and_the_incident_its_anomaly_opened(case_app, case_post):
     plan = [{"name": "东门", "unit": GRID, "due_at": "2026-03-02T09:30:00+08:00"}]
-    post([ev("patrol", "started", "P-1", "09:00", unit=COMMUNITY,
+    case_post([ev("patrol", "started", "P-1", "09:00", unit=COMMUNITY,
              attributes={"team": "巡逻一队", "team_kind": "police", "checkpoints": plan}),
           ev("patrol", "checkpoint", "P-1", "09:28", attributes={"checkpoint": "东门"}),
           ev("patrol", "anomaly", "P-1", "09:31", title="井盖缺失")])
@@ -41,9 +41,9 @@ def test_patrol_and_the_incident_its_anomaly_opened(case_app, post):
     assert incident["timeline"][0]["type"] == "reported" and incident["source"] == "dashboard"
 
 
-def test_incidents_of_one_surge_point_at_each_other(case_app, post):
+def test_incidents_of_one_surge_point_at_each_other(case_app, case_post):
     case_app.services.clock.now = case_app.services.clock.now.replace(hour=10, minute=45)
-    post([ev("incident", "reported", f"S-{n}", at, category="sanitation", priority=4, title=f"垃圾堆放 {n}")
+    case_post([ev("incident", "reported", f"S-{n}", at, category="sanitation", priority=4, title=f"垃圾堆放 {n}")
           for n, at in ((1, "10:00"), (2, "10:20"), (3, "10:40"))]
          + [ev("incident", "reported", "OTHER", "10:30", category="parking", priority=4)])
     first = read(case_app, "incident", "S-1")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 
 from dashboard.actions.sweep import do_sweep
-from tests.case.conftest import at, basic
+from tests.api.case_helpers import at, basic
 from tests.helpers import COMMUNITY, GRID
 
 _ids = itertools.count(1)
@@ -27,12 +27,12 @@ def dispatched(when: str, department: str) -> dict:
     return inc("dispatched", when, actor="巴川街道指挥中心", attributes={"department": department})
 
 
-def run_case(case_app, post) -> None:
+def run_case(case_app, case_post) -> None:
     svc = case_app.services
     client = case_app.flask.test_client()
-    post([inc("reported", "03-02T09:00", category="parking", priority=2, title="消防通道被占",
+    case_post([inc("reported", "03-02T09:00", category="parking", priority=2, title="消防通道被占",
               actor="网格员张三", description="三号楼消防通道被私家车占用")])
-    post([dispatched("03-02T09:05", "urban_management"), inc("acknowledged", "03-02T09:10", actor="城管队员李四")])
+    case_post([dispatched("03-02T09:05", "urban_management"), inc("acknowledged", "03-02T09:10", actor="城管队员李四")])
     do_sweep(svc, now=at("03-02T10:01"))   # arrive was due 10:00: raised at the community
     do_sweep(svc, now=at("03-02T10:12"))   # nobody acknowledged for 10 minutes: to the street
     alert_id = client.get(f"/api/v1/items/incident/{REF}", headers=basic("district-leader")).get_json()["alerts"][0]["id"]
@@ -41,15 +41,15 @@ def run_case(case_app, post) -> None:
                            headers=basic("bachuan-duty"))
     assert response.status_code == 200, response.get_json()
     svc.clock.now = at("03-02T10:21")
-    post([inc("arrived", "03-02T10:20", actor="城管队员李四")])  # meets arrive: the alert is resolved
-    post([inc("resolved", "03-02T14:00"), inc("closed", "03-02T15:00")])
+    case_post([inc("arrived", "03-02T10:20", actor="城管队员李四")])  # meets arrive: the alert is resolved
+    case_post([inc("resolved", "03-02T14:00"), inc("closed", "03-02T15:00")])
     svc.clock.now = at("03-03T12:30")
-    post([inc("reopened", "03-03T09:00", actor="12345热线", description="车辆又停回来了"),
+    case_post([inc("reopened", "03-03T09:00", actor="12345热线", description="车辆又停回来了"),
           dispatched("03-03T09:30", "public_security"), inc("resolved", "03-03T12:00", actor="交警王五")])
 
 
-def test_case_file_timeline_through_every_stage(case_app, post):
-    run_case(case_app, post)
+def test_case_file_timeline_through_every_stage(case_app, case_post):
+    run_case(case_app, case_post)
     client = case_app.flask.test_client()
     response = client.get(f"/api/v1/items/incident/{REF}?lang=en", headers=basic("bachuan-duty"))
     assert response.status_code == 200, response.get_json()
@@ -99,8 +99,8 @@ def test_case_file_timeline_through_every_stage(case_app, post):
                                "level": "street", "active": False, "reason": "on-scene deadline missed"}]
 
 
-def test_case_file_scope_and_unknown(case_app, post):
-    run_case(case_app, post)
+def test_case_file_scope_and_unknown(case_app, case_post):
+    run_case(case_app, case_post)
     client = case_app.flask.test_client()
     assert client.get(f"/api/v1/items/incident/{REF}", headers=basic("nancheng-duty")).status_code == 403
     missing = client.get("/api/v1/items/incident/NO-SUCH-REF", headers=basic("district-leader"))

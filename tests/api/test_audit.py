@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from dashboard.cli import main
 from dashboard.store.audit import cli_actor
-from tests.audit.conftest import (GRID, OTHER_GRID, STREET, T0, add_users, alert_ids, at, csrf_header, log_in, report,
+from tests.api.audit_helpers import (GRID, OTHER_GRID, STREET, T0, add_users, alert_ids, at, csrf_header, log_in, report,
                                   sweep)
 from tests.helpers import ROOT
 

@@ -20,7 +20,7 @@ import requests
 
 from tests.conftest import LiveServer
 from tests.helpers import AUTH, COMMUNITY, GRID, GRID2, OTHER_GRID, OUTPUT_DIR, ROOT, SIBLING_GRID, TOKEN, free_port
-from tests.trends.test_panels_exact import inc, rep
+from tests.api.test_trend_panels import inc, rep
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

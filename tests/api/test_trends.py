@@ -8,8 +8,8 @@ from datetime import datetime
 import pytest
 
 from tests.helpers import AUTH, GRID, OTHER_GRID
-from tests.trends.conftest import PASSWORD, USERS, Clock, basic
-from tests.trends.test_panels_exact import inc, rep
+from tests.api.trends_helpers import PASSWORD, USERS, Clock, basic
+from tests.api.test_trend_panels import inc, rep
 
 
 @pytest.fixture

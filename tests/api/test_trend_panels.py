@@ -26,7 +26,7 @@ from dashboard.actions.alerts import Actor, do_acknowledge_alert
 from dashboard.actions.sweep import do_sweep
 from dashboard.store.queries import alerts_in
 from tests.helpers import COMMUNITY, GRID, GRID2, OTHER_GRID, SIBLING_GRID
-from tests.trends.conftest import codes
+from tests.api.trends_helpers import codes
 
 TOWN = "tuqiao"
 _ids = itertools.count(1)
@@ -68,30 +68,30 @@ def checkpoint(ref: str, unit: str, at: str, name: str) -> dict:
 
 
 @pytest.fixture
-def march(trend_app, post):
+def march(trend_app, trend_post):
     """The events, sent in the order (and in the batches) below."""
     clock = trend_app.services.clock
     clock.set("2026-03-20T12:00:00+08:00")
-    post([rep("F", GRID, "02-28T23:50", "property_fee", 3), inc("acknowledged", "F", GRID, "03-01T00:20"),
+    trend_post([rep("F", GRID, "02-28T23:50", "property_fee", 3), inc("acknowledged", "F", GRID, "03-01T00:20"),
           inc("resolved", "F", GRID, "03-01T10:00"), inc("closed", "F", GRID, "03-01T12:00")])
-    post([rep("A", GRID, "03-02T09:00", "parking", 2, "消防通道被占"), inc("acknowledged", "A", GRID, "03-02T09:10"),
+    trend_post([rep("A", GRID, "03-02T09:00", "parking", 2, "消防通道被占"), inc("acknowledged", "A", GRID, "03-02T09:10"),
           inc("arrived", "A", GRID, "03-02T09:50"), inc("resolved", "A", GRID, "03-02T20:00"),
           inc("closed", "A", GRID, "03-03T10:00"), rep("B", GRID2, "03-02T10:00", "sanitation", 3)])
-    post([rep("E", TOWN, "03-06T09:00", "neighbourhood_dispute", 4), inc("acknowledged", "E", TOWN, "03-06T15:00"),
+    trend_post([rep("E", TOWN, "03-06T09:00", "neighbourhood_dispute", 4), inc("acknowledged", "E", TOWN, "03-06T15:00"),
           inc("resolved", "E", TOWN, "03-08T09:00")])
-    post([rep("C", SIBLING_GRID, "03-03T08:00", "parking", 1, "小区出入口乱停放"),
+    trend_post([rep("C", SIBLING_GRID, "03-03T08:00", "parking", 1, "小区出入口乱停放"),
           inc("acknowledged", "C", SIBLING_GRID, "03-03T08:03"), inc("arrived", "C", SIBLING_GRID, "03-03T08:20"),
           inc("resolved", "C", SIBLING_GRID, "03-03T11:00"), inc("closed", "C", SIBLING_GRID, "03-03T12:00")])
-    post([rep("D", OTHER_GRID, "03-05T22:30", "public_order", 2)])
+    trend_post([rep("D", OTHER_GRID, "03-05T22:30", "public_order", 2)])
     # late: B's acknowledgement and resolution, after E's and C's
-    post([inc("acknowledged", "B", GRID2, "03-02T11:30"), inc("resolved", "B", GRID2, "03-04T09:00")])
+    trend_post([inc("acknowledged", "B", GRID2, "03-02T11:30"), inc("resolved", "B", GRID2, "03-04T09:00")])
     # C is reopened and resolved again, late (4h budget from the reopen)
-    post([inc("reopened", "C", SIBLING_GRID, "03-04T09:00"), inc("resolved", "C", SIBLING_GRID, "03-04T14:30"),
+    trend_post([inc("reopened", "C", SIBLING_GRID, "03-04T09:00"), inc("resolved", "C", SIBLING_GRID, "03-04T14:30"),
           inc("closed", "C", SIBLING_GRID, "03-04T16:00")])
     # late: D's acknowledgement and arrival
-    post([inc("acknowledged", "D", OTHER_GRID, "03-05T22:40"), inc("arrived", "D", OTHER_GRID, "03-05T23:50")])
+    trend_post([inc("acknowledged", "D", OTHER_GRID, "03-05T22:40"), inc("arrived", "D", OTHER_GRID, "03-05T23:50")])
     # mediations
-    post([med("accepted", "M1", COMMUNITY, "03-02T10:00", category="people"), med("accepted", "M2", GRID, "03-03T10:00", category="people"),
+    trend_post([med("accepted", "M1", COMMUNITY, "03-02T10:00", category="people"), med("accepted", "M2", GRID, "03-03T10:00", category="people"),
           med("accepted", "M3", OTHER_GRID, "03-04T10:00", category="judicial"),
           med("accepted", "M4", TOWN, "03-05T10:00", category="administrative"),
           med("session", "M1", COMMUNITY, "03-05T10:00"), med("closed", "M4", TOWN, "03-06T10:00"),
@@ -103,14 +103,14 @@ def march(trend_app, post):
           med("transferred", "M3", OTHER_GRID, "03-21T10:00", attributes={"to": "litigation"}),
           med("closed", "M3", OTHER_GRID, "03-25T10:00")])
     # patrols; P2's cpY is first reported at 00:20 on the 3rd, then (late) at 23:58 on the 2nd
-    post([started("P1", "03-02T08:00", [("cpA", GRID, "03-02T08:30"), ("cpB", GRID2, "03-02T09:00"),
+    trend_post([started("P1", "03-02T08:00", [("cpA", GRID, "03-02T08:30"), ("cpB", GRID2, "03-02T09:00"),
                                         ("cpC", GRID, "03-02T09:30")]),
           checkpoint("P1", GRID, "03-02T08:28", "cpA"), checkpoint("P1", GRID2, "03-02T09:20", "cpB"),
           pat("ended", "P1", COMMUNITY, "03-02T10:00"),
           started("P2", "03-02T20:00", [("cpX", GRID, "03-02T23:50"), ("cpY", GRID2, "03-03T00:30")]),
           checkpoint("P2", GRID2, "03-03T00:20", "cpY")])
-    post([checkpoint("P2", GRID, "03-02T23:55", "cpX"), checkpoint("P2", GRID2, "03-02T23:58", "cpY")])
-    post([started("P3", "03-05T09:00", [("cpN", OTHER_GRID, "03-05T09:30")]),
+    trend_post([checkpoint("P2", GRID, "03-02T23:55", "cpX"), checkpoint("P2", GRID2, "03-02T23:58", "cpY")])
+    trend_post([started("P3", "03-05T09:00", [("cpN", OTHER_GRID, "03-05T09:30")]),
           checkpoint("P3", OTHER_GRID, "03-05T09:31", "cpN"), pat("ended", "P3", "nancheng-longcheng", "03-05T10:00")])
     # D's resolve deadline (03-06 22:30) is missed: raised, escalated twice, acknowledged at the district
     svc = trend_app.services
@@ -120,14 +120,14 @@ def march(trend_app, post):
     clock.set("2026-03-07T00:25:00+08:00")
     do_acknowledge_alert(svc, alert["id"], Actor("district-leader", "tongliang"), "派员督办")
     clock.set("2026-03-07T08:05:00+08:00")
-    post([inc("resolved", "D", OTHER_GRID, "03-07T08:00")])  # resolves the alert too
+    trend_post([inc("resolved", "D", OTHER_GRID, "03-07T08:00")])  # resolves the alert too
     # a surge: three sanitation reports in one grid within the hour (district alert at once)
     clock.set("2026-03-12T10:45:00+08:00")
-    post([rep("H1", GRID, "03-12T10:00", "sanitation", 4), rep("H2", GRID, "03-12T10:20", "sanitation", 4),
+    trend_post([rep("H1", GRID, "03-12T10:00", "sanitation", 4), rep("H2", GRID, "03-12T10:20", "sanitation", 4),
           rep("H3", GRID, "03-12T10:40", "sanitation", 4)])
     # late: G, reported on the 10th, sent last
     clock.set("2026-03-20T12:00:00+08:00")
-    post([rep("G", GRID2, "03-10T08:00", "parking", 2, "消防通道被占"), inc("acknowledged", "G", GRID2, "03-10T08:05"),
+    trend_post([rep("G", GRID2, "03-10T08:00", "parking", 2, "消防通道被占"), inc("acknowledged", "G", GRID2, "03-10T08:05"),
           inc("arrived", "G", GRID2, "03-10T08:30"), inc("resolved", "G", GRID2, "03-10T12:00")])
     return trend_app
 
@@ -266,7 +266,7 @@ def test_every_panel_equals_the_raw_log(march):
     from dashboard.domain.trends import Window
     from dashboard.domain.trend_rows import PANELS, TrendQuery
     from dashboard.store.trends import answer, answer_from_events
-    from tests.trends.conftest import day
+    from tests.api.trends_helpers import day
 
     svc = march.services
     for unit in ("tongliang", "bachuan", COMMUNITY, "nancheng", TOWN, GRID):

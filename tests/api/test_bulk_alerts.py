@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.store.queries import alerts_in
-from tests.audit.conftest import GRID, OTHER_GRID, STREET, add_users, alert_ids, csrf_header, log_in, report, sweep
+from tests.api.audit_helpers import GRID, OTHER_GRID, STREET, add_users, alert_ids, csrf_header, log_in, report, sweep
 
 UNKNOWN = 987654
 

@@ -1,13 +1,12 @@
 """A day at a street's alert console, on a frozen clock: an app whose policy
 raises an alert 15 minutes after a report and escalates it 10 minutes later,
 users added, incidents reported, and helpers to log in and act as a browser
-would (session cookie + X-CSRFToken)."""
+would (session cookie + X-CSRFToken). The app itself is `day_app` in
+tests/api/conftest.py."""
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-
-import pytest
 
 from dashboard.actions.ingest import do_ingest_events
 from dashboard.actions.sweep import do_sweep
@@ -23,20 +22,6 @@ POLICY = policy(incident="{acknowledge: 15m, arrive: 4h, resolve: 24h}", surge="
 
 def at(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
-
-
-@pytest.fixture
-def day_app(app_factory, tmp_path, request):
-    """`make(database_url)` → an app on the day's policy with a settable clock (`app.services.clock.now`)."""
-
-    def make(database_url: str):
-        policy = tmp_path / "policy.yaml"
-        policy.write_text(POLICY)
-        app = app_factory(database_url, DASHBOARD_POLICY_FILE=str(policy))
-        app.services.clock = Clock(T0)
-        return app
-
-    return make
 
 
 def report(app, ref: str, unit: str = GRID, minute: float = 0) -> None:

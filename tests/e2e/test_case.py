@@ -13,7 +13,7 @@ import requests
 
 from tests.e2e.live_api import add_users
 from tests.helpers import AUTH, GRID, OUTPUT_DIR, wait_for
-from tests.trends.test_scorecard import inc, rep, to
+from tests.api.test_scorecard import inc, rep, to
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

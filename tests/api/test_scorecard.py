@@ -20,7 +20,7 @@ from dashboard.actions.sweep import do_sweep
 from dashboard.domain.departments import DepartmentSpec
 from dashboard.domain.policy import Scorecard
 from tests.helpers import AUTH, GRID, GRID2, OTHER_GRID, SIBLING_GRID
-from tests.trends.conftest import basic, codes
+from tests.api.trends_helpers import basic, codes
 
 _ids = itertools.count(1)
 MARCH = ("2026-03-01", "2026-03-31")
@@ -44,17 +44,17 @@ def to(ref: str, unit: str, at: str, department: str | None) -> dict:
 
 
 @pytest.fixture
-def departments_set(trend_app, post):
+def departments_set(trend_app, trend_post):
     svc = trend_app.services
     svc.policy = dataclasses.replace(svc.policy, scorecard=Scorecard(min_dispatched=1))
     um, ps = "urban_management", "public_security"
-    post([rep("A", GRID, "03-02T09:00", "parking", 2), to("A", GRID, "03-02T09:10", um),
+    trend_post([rep("A", GRID, "03-02T09:00", "parking", 2), to("A", GRID, "03-02T09:10", um),
           inc("arrived", "A", GRID, "03-02T09:50"), inc("resolved", "A", GRID, "03-02T20:00"),
           rep("B", GRID2, "03-03T08:00", "sanitation", 2), to("B", GRID2, "03-03T08:30", um),
           inc("arrived", "B", GRID2, "03-03T10:00"), inc("resolved", "B", GRID2, "03-04T10:00"),
           rep("C", GRID, "03-05T09:00", "sanitation", 3), to("C", GRID, "03-05T09:30", um),
           inc("acknowledged", "C", GRID, "03-05T09:40"), inc("resolved", "C", GRID, "03-06T09:30"), inc("reopened", "C", GRID, "03-07T10:00")])
-    post([rep("D", OTHER_GRID, "03-05T22:00", "public_order", 1), to("D", OTHER_GRID, "03-05T22:05", ps),
+    trend_post([rep("D", OTHER_GRID, "03-05T22:00", "public_order", 1), to("D", OTHER_GRID, "03-05T22:05", ps),
           inc("arrived", "D", OTHER_GRID, "03-05T22:15"), inc("resolved", "D", OTHER_GRID, "03-06T01:05"),
           rep("E", SIBLING_GRID, "03-10T08:00", "parking", 2), to("E", SIBLING_GRID, "03-10T08:20", ps),
           inc("acknowledged", "E", SIBLING_GRID, "03-10T08:25"),
@@ -97,7 +97,7 @@ def test_scorecard_rollups_equal_raw_and_rebuild(departments_set):
     from dashboard.domain.trends import Window
     from dashboard.domain.trend_rows import TrendQuery
     from dashboard.store.trends import answer, answer_from_events
-    from tests.trends.test_rollups_vs_raw import rollup_rows
+    from tests.store.test_rollups_vs_raw import rollup_rows
 
     svc = departments_set.services
     for unit in ("tongliang", "bachuan", "bachuan-zhengjie", "nancheng"):
@@ -110,9 +110,9 @@ def test_scorecard_rollups_equal_raw_and_rebuild(departments_set):
     assert rollup_rows(svc.engine) == before
 
 
-def test_department_is_validated(trend_app, post):
+def test_department_is_validated(trend_app, trend_post):
     client = trend_app.flask.test_client()
-    post([rep("V", GRID, "03-02T09:00", "parking", 2)])
+    trend_post([rep("V", GRID, "03-02T09:00", "parking", 2)])
     for bad in ("no_such_department", 7):
         response = client.post("/api/v1/events", json=[to("V", GRID, "03-02T09:10", bad)], headers=AUTH)
         assert response.status_code == 422
@@ -123,10 +123,10 @@ def test_department_is_validated(trend_app, post):
         d["name"] for d in listed["departments"]}
 
 
-def test_scorecard_csv_is_formula_safe(trend_app, post):
+def test_scorecard_csv_is_formula_safe(trend_app, trend_post):
     svc = trend_app.services
     svc.departments["odd"] = DepartmentSpec("odd", "=HYPERLINK(\"x\")", "+1-2")
-    post([rep("Q", GRID, "03-02T09:00", "parking", 2), to("Q", GRID, "03-02T09:10", "odd")])
+    trend_post([rep("Q", GRID, "03-02T09:00", "parking", 2), to("Q", GRID, "03-02T09:10", "odd")])
     response = trend_app.flask.test_client().get(
         "/api/v1/trends/departments", headers=basic("district-leader"),
         query_string={"unit": "tongliang", "from": "2026-03-01", "to": "2026-03-31", "format": "csv"})
