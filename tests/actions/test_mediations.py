@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from dashboard.store.queries import alerts_in
 from dashboard.store.patrol_mediation_stats import mediation_summary
-from tests.patrols_mediations.conftest import (COMMUNITY, CST, DAY, GRID1, GRID2, MIN, SIBLING, STREET, T0, accepted, brief,
+from tests.actions.patrol_mediation_events import (COMMUNITY, CST, DAY, GRID1, GRID2, MIN, SIBLING, STREET, T0, accepted, brief,
                                     ingest, mediation, sweep_at, transferred)
 
 MONTH = datetime(2026, 11, 1, tzinfo=CST)

@@ -1,12 +1,12 @@
-"""Fixtures for the patrol and mediation tests: `Services` on a seeded database
-with a moving clock (no sleeping), event builders, and an ingest helper that
-moves the clock to the event's time (a source sends what just happened)."""
+"""For the patrol and mediation tests: `Services` on a seeded database with a
+moving clock (no sleeping; the `svc` fixture of tests/actions/conftest.py),
+event builders, and an ingest helper that moves the clock to the event's time
+(a source sends what just happened)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from typing import Any
 
-import pytest
 
 from dashboard.actions.ingest import IngestResult, do_ingest_events
 from dashboard.actions.sweep import do_sweep
@@ -28,22 +28,6 @@ POLICY = fixtures.policy(priority=fixtures.URGENT_AT_DISTRICT, channel={"judicia
 
 def make_services(url: str, tmp_path, policy: str = POLICY, now: datetime = T0) -> Services:
     return fixtures.make_services(url, tmp_path, policy=policy, now=now)
-
-
-@pytest.fixture
-def svc(sqlite_url, tmp_path) -> Iterator[Services]:
-    """A seeded SQLite database of this test, the test policy, the clock at T0."""
-    services = make_services(sqlite_url, tmp_path)
-    yield services
-    services.engine.dispose()
-
-
-@pytest.fixture
-def svc_db(db_url, tmp_path) -> Iterator[Services]:
-    """The same on SQLite and on PostgreSQL."""
-    services = make_services(db_url, tmp_path)
-    yield services
-    services.engine.dispose()
 
 
 # --- events ----------------------------------------------------------------------

@@ -21,9 +21,9 @@ from playwright.sync_api import expect
 
 from dashboard.store.db import make_engine
 from tests.helpers import AUTH, unique
-from tests.patrols_mediations.conftest import (COMMUNITY, CST, GRID1, GRID2, GRID3, SIBLING, SIBLING_GRID, STREET, accepted,
+from tests.actions.patrol_mediation_events import (COMMUNITY, CST, GRID1, GRID2, GRID3, SIBLING, SIBLING_GRID, STREET, accepted,
                                     anomaly, checkpoint, ended, mediation, position, started, transferred)
-from tests.patrols_mediations.independent import Raw, expected_mediations, expected_patrols
+from tests.store.independent import Raw, expected_mediations, expected_patrols
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

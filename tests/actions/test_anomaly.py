@@ -20,7 +20,7 @@ from dashboard.domain.events import EventIn
 from dashboard.store.models import Event, Item
 from dashboard.store.queries import messages_after
 from dashboard.store.patrol_mediation_stats import patrol_summary
-from tests.patrols_mediations.conftest import (COMMUNITY, GRID1, GRID2, MIN, T0, anomaly, checkpoint, event, ingest, local_day,
+from tests.actions.patrol_mediation_events import (COMMUNITY, GRID1, GRID2, MIN, T0, anomaly, checkpoint, event, ingest, local_day,
                                     reported, started, sweep_at)
 
 ROUTE = [("东门岗亭", GRID1, T0 + 30 * MIN), ("菜市场", GRID2, T0 + 60 * MIN)]

@@ -10,9 +10,9 @@ import json
 from sqlalchemy import text
 
 from tests.helpers import AUTH, unique
-from tests.patrols_mediations.conftest import (COMMUNITY, GRID1, GRID2, MIN, T0, accepted, checkpoint, ended, mediation,
+from tests.actions.patrol_mediation_events import (COMMUNITY, GRID1, GRID2, MIN, T0, accepted, checkpoint, ended, mediation,
                                     position, started, transferred)
-from tests.patrols_mediations.conftest import anomaly as anomaly_event
+from tests.actions.patrol_mediation_events import anomaly as anomaly_event
 
 ROUTE = [("东门岗亭", GRID1, T0 + 30 * MIN), ("菜市场", GRID2, T0 + 60 * MIN)]
 

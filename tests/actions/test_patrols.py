@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from dashboard.store.models import Item
 from dashboard.store.queries import alerts_in
 from dashboard.store.patrol_mediation_stats import patrol_summary
-from tests.patrols_mediations.conftest import (COMMUNITY, DAY, GRID1, GRID2, GRID3, MIN, OTHER_GRID, SIBLING, SIBLING_GRID,
+from tests.actions.patrol_mediation_events import (COMMUNITY, DAY, GRID1, GRID2, GRID3, MIN, OTHER_GRID, SIBLING, SIBLING_GRID,
                                     STREET, T0, brief, checkpoint, ended, ingest, local_day, position, started,
                                     sweep_at)
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.helpers import AUTH, unique
-from tests.patrols_mediations.conftest import (COMMUNITY, CST, GRID1, GRID2, STREET, accepted, checkpoint, mediation, started,
+from tests.actions.patrol_mediation_events import (COMMUNITY, CST, GRID1, GRID2, STREET, accepted, checkpoint, mediation, started,
                                     transferred)
 
 
