@@ -7,7 +7,7 @@ import pytest
 
 from dashboard.realtime.live import REPLAY_LIMIT
 from tests.helpers import COMMUNITY, GRID, GRID2, free_port
-from tests.walls.conftest import event, get, open_wall, post, reported
+from tests.e2e.walls import event, get, open_wall, post, reported
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

@@ -11,7 +11,7 @@ import pytest
 
 from dashboard.store.wall_queries import grids_by_child, stage_outcomes
 from tests.helpers import AUTH, COMMUNITY, DISTRICT, GRID, GRID2, OTHER_GRID, SIBLING_COMMUNITY, STREET, unique
-from tests.walls.conftest import event, in_cst_today, reported
+from tests.e2e.walls import event, in_cst_today, reported
 
 T0 = datetime(2026, 11, 27, 16, 0, tzinfo=timezone.utc)  # 00:00 on 28 November in the district
 DAY0, DAY1 = T0, T0 + timedelta(days=1)

@@ -18,9 +18,9 @@ from dashboard.domain.times import day_bounds_at, month_start
 from dashboard.store.patrol_mediation_stats import mediation_summary, patrol_summary
 from dashboard.store.db import load_tree
 from tests.helpers import COMMUNITY, DISTRICT, GRID, GRID2, OTHER_GRID, SIBLING_GRID, STREET, wait_for
-from tests.walls.conftest import (event, expected_figures, get, kpis, open_wall, outside, post, record_requests,
+from tests.e2e.walls import (event, expected_figures, get, kpis, open_wall, outside, post, record_requests,
                                   reported, sweeping)
-from tests.walls.scenario import XSS_TITLE, post_day
+from tests.e2e.walls_scenario import XSS_TITLE, post_day
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

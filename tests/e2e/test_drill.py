@@ -13,7 +13,7 @@ from dashboard.cli.drill import drill
 from dashboard.store.instance_mode import DRILL, LIVE, database_mode, is_drill
 from dashboard.store.db import create_schema, make_engine
 from tests.helpers import COMMUNITY, DISTRICT, STREET
-from tests.walls.conftest import open_wall, reported
+from tests.e2e.walls import open_wall, reported
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from tests.helpers import COMMUNITY, GRID, GRID2, OTHER_GRID, SIBLING_GRID, unique
-from tests.walls.conftest import event, post, reported
+from tests.e2e.walls import event, post, reported
 
 TOWN = "tuqiao"
 XSS_TITLE = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>井盖缺失'

@@ -15,7 +15,7 @@ from dashboard.auth.sessions import CurrentUser
 from dashboard.cli.screens import screens
 from dashboard.store.screen_links import hash_token, list_tokens, required
 from tests.helpers import COMMUNITY, DISTRICT, GRID, OTHER_GRID, OTHER_STREET, STREET, LiveClient
-from tests.walls.conftest import open_wall
+from tests.e2e.walls import open_wall
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
 

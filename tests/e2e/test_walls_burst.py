@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import COMMUNITY, DISTRICT, GRID, GRID2, OTHER_GRID, SIBLING_GRID, STREET, wait_for, unique
-from tests.walls.conftest import get, open_wall, post, reported, sweeping
-from tests.walls.scenario import post_day
-from tests.walls.test_walls_browser import check_fits
+from tests.e2e.walls import get, open_wall, post, reported, sweeping
+from tests.e2e.walls_scenario import post_day
+from tests.e2e.test_walls import check_fits
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
