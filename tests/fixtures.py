@@ -8,6 +8,7 @@ Clock and Recorder for the tests that import them from there.
 from __future__ import annotations
 
 import base64
+import shutil
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -195,3 +196,53 @@ def policy_file(tmp_path) -> Callable[..., Path]:
         return path
 
     return make
+
+
+# --- a seeded SQLite database with users at three levels (auth/, cli/) -------------------------
+
+AUTH_PASSWORD = "correct horse 1"
+AUTH_USERS = {
+    "社区值班员": ("duty", COMMUNITY),
+    "street-staff": ("staff", STREET),
+    "district-admin": ("admin", DISTRICT),
+}
+
+
+def _auth_settings(tmp_dir):
+    from dashboard.settings import Settings
+
+    return Settings.from_env({
+        "DASHBOARD_DATABASE_URL": f"sqlite:///{tmp_dir / 'db.sqlite'}",
+        "DASHBOARD_VAR_DIR": str(tmp_dir),
+        "DASHBOARD_INGEST_TOKENS": "t",
+        "DASHBOARD_DEMO": "0",
+        "DASHBOARD_SCHEDULER": "0",
+    })
+
+
+@pytest.fixture(scope="session")
+def _seeded_auth_db(tmp_path_factory):
+    """The default hierarchy plus AUTH_USERS, built once (scrypt is slow on purpose); each test gets a copy."""
+    from dashboard.actions.users import add_user
+    from dashboard.bootstrap import init_database
+    from dashboard.store.db import make_engine
+
+    template = tmp_path_factory.mktemp("auth-template")
+    settings = _auth_settings(template)
+    init_database(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        for name, (role, unit) in AUTH_USERS.items():
+            add_user(engine, name=name, password=AUTH_PASSWORD, role=role, unit=unit)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        engine.dispose()
+    return template / "db.sqlite"
+
+
+@pytest.fixture
+def auth_settings(_seeded_auth_db, tmp_path):
+    """Settings of a fresh copy of the seeded database (units and AUTH_USERS), as `init_database` leaves it."""
+    shutil.copyfile(_seeded_auth_db, tmp_path / "db.sqlite")
+    return _auth_settings(tmp_path)
