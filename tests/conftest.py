@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from tests.fixtures import QUIET_POLICY
+from tests.fixtures import QUIET_POLICY, _seeded_auth_db, api_server, auth_settings, policy_file  # noqa: F401  (fixtures of several folders)
 from tests.helpers import OUTPUT_DIR, TOKEN, LiveServer, ServerLauncher, stop_process, free_port
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -8,10 +8,13 @@ Clock and Recorder for the tests that import them from there.
 from __future__ import annotations
 
 import base64
+import shutil
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 # --- units: the default tree of the reference district (dashboard/domain/hierarchy.py) ---
 
@@ -148,3 +151,100 @@ def event_poster(app) -> Callable[..., Any]:
         return response.get_json()
 
     return send
+
+
+# --- a real server for the interface checks (api/, web/) -----------------------------------
+
+ADMIN = ("admin", "correct horse 1")
+
+
+@pytest.fixture(scope="module")
+def api_server(module_live_server, tmp_path_factory):
+    """A real server process on a fresh SQLite database with the default units and one
+    district admin (HTTP Basic), the test ingest token."""
+    from dashboard.bootstrap import init_database
+    from dashboard.settings import Settings
+    from dashboard.store.db import make_engine
+    from dashboard.actions.users import add_user
+
+    folder = tmp_path_factory.mktemp("interface-db")
+    url = f"sqlite:///{folder / 'db.sqlite'}"
+    init_database(Settings.from_env({"DASHBOARD_DATABASE_URL": url, "DASHBOARD_VAR_DIR": str(folder)}))
+    engine = make_engine(url)
+    add_user(engine, name=ADMIN[0], password=ADMIN[1], role="admin", unit="tongliang")
+    engine.dispose()
+    return module_live_server("interface", database_url=url)
+
+
+# --- short policy files for real server processes (escalation, console, the sweep worker) ---
+
+def short_policy(*, sweep: str, escalate: str, acknowledge: str, arrive: str) -> str:
+    """A policy file's text with these incident deadlines (resolve: 24h), priority 1 the same but
+    held by the district from the start."""
+    budget = f"acknowledge: {acknowledge}, arrive: {arrive}, resolve: 24h"
+    return policy(sweep=sweep, escalate=escalate, ack_timeout="1m", incident=f"{{{budget}}}",
+                  priority={1: f"{{{budget}, start_level: district}}"})
+
+
+@pytest.fixture
+def policy_file(tmp_path) -> Callable[..., Path]:
+    """`make(sweep="1s", escalate="3s", acknowledge="2s", arrive="1h")` → path of a policy file."""
+
+    def make(*, sweep: str = "1s", escalate: str = "3s", acknowledge: str = "2s", arrive: str = "1h",
+             name: str = "policy.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(short_policy(sweep=sweep, escalate=escalate, acknowledge=acknowledge, arrive=arrive),
+                        encoding="utf-8")
+        return path
+
+    return make
+
+
+# --- a seeded SQLite database with users at three levels (auth/, cli/) -------------------------
+
+AUTH_PASSWORD = "correct horse 1"
+AUTH_USERS = {
+    "社区值班员": ("duty", COMMUNITY),
+    "street-staff": ("staff", STREET),
+    "district-admin": ("admin", DISTRICT),
+}
+
+
+def _auth_settings(tmp_dir):
+    from dashboard.settings import Settings
+
+    return Settings.from_env({
+        "DASHBOARD_DATABASE_URL": f"sqlite:///{tmp_dir / 'db.sqlite'}",
+        "DASHBOARD_VAR_DIR": str(tmp_dir),
+        "DASHBOARD_INGEST_TOKENS": "t",
+        "DASHBOARD_DEMO": "0",
+        "DASHBOARD_SCHEDULER": "0",
+    })
+
+
+@pytest.fixture(scope="session")
+def _seeded_auth_db(tmp_path_factory):
+    """The default hierarchy plus AUTH_USERS, built once (scrypt is slow on purpose); each test gets a copy."""
+    from dashboard.actions.users import add_user
+    from dashboard.bootstrap import init_database
+    from dashboard.store.db import make_engine
+
+    template = tmp_path_factory.mktemp("auth-template")
+    settings = _auth_settings(template)
+    init_database(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        for name, (role, unit) in AUTH_USERS.items():
+            add_user(engine, name=name, password=AUTH_PASSWORD, role=role, unit=unit)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        engine.dispose()
+    return template / "db.sqlite"
+
+
+@pytest.fixture
+def auth_settings(_seeded_auth_db, tmp_path):
+    """Settings of a fresh copy of the seeded database (units and AUTH_USERS), as `init_database` leaves it."""
+    shutil.copyfile(_seeded_auth_db, tmp_path / "db.sqlite")
+    return _auth_settings(tmp_path)

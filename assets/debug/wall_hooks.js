@@ -3,7 +3,7 @@
  * it, and nothing a wall needs may live here.
  *
  * - window.wallHooks: functions called with (name, data) once the wall has
- *   handled a message (tests/browser/test_wall_frames.py, bench/pixel.py);
+ *   handled a message (tests/e2e/test_wall_frames.py, bench/pixel.py);
  * - wall.takeStats(): counters since the last call, then reset
  *   (bench/soak.py, bench/pixel.py): messages and the time handling them,
  *   draws (frames and full redraws) and their time, frames that ran out of

@@ -1,6 +1,6 @@
 """The department scorecard computed from the raw event log alone (event, alert_log + alert, each
 incident's frozen budget): the reference the `trend_department` rollup is
-checked against (tests/trends) and timed against (bench/trends.py), and the
+checked against (tests/api/test_scorecard.py) and timed against (bench/trends.py), and the
 answer for a grid (dashboard.store.trends.answer_from_events).
 
 Each dispatched incident's events and its alerts' escalations are walked in

@@ -2,7 +2,8 @@
 alert, and each item's frozen budget), without the rollups: what one would
 write without them. It answers a grid's own panels, which the rollups do not
 keep (dashboard.store.trends.answer_from_events), and is the reference the
-rollups are checked against (tests/trends) and timed against (bench/trends.py).
+rollups are checked against (tests/api/test_trend_panels.py,
+tests/store/test_rollups_vs_raw.py) and timed against (bench/trends.py).
 
 Counting panels are SQL GROUP BYs over the event log; the stateful ones
 (stage times, mediation outcomes, checkpoint coverage) walk each case's

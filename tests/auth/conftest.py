@@ -2,15 +2,15 @@
 with `init_auth` applied, three users at three levels, and test-only routes."""
 from __future__ import annotations
 
-import shutil
 from typing import Iterator
 
 import pytest
 from flask import jsonify
 
-from dashboard.actions.users import add_user
 from dashboard.auth import init_auth
 from dashboard.auth.basic import api_auth_error, api_user
+from tests.auth.security_probe import LENIENT, Seeded, seed
+from tests.fixtures import AUTH_PASSWORD, AUTH_USERS
 
 DISTRICT = "tongliang"
 STREET = "bachuan"
@@ -19,51 +19,8 @@ GRID = "bachuan-zhengjie-g01"
 SIBLING_COMMUNITY = "bachuan-jinlong"
 OTHER_STREET = "nancheng"
 
-PASSWORD = "correct horse 1"
-USERS = {
-    "社区值班员": ("duty", COMMUNITY),
-    "street-staff": ("staff", STREET),
-    "district-admin": ("admin", DISTRICT),
-}
-
-
-def _settings(tmp_dir):
-    from dashboard.settings import Settings
-
-    return Settings.from_env({
-        "DASHBOARD_DATABASE_URL": f"sqlite:///{tmp_dir / 'db.sqlite'}",
-        "DASHBOARD_VAR_DIR": str(tmp_dir),
-        "DASHBOARD_INGEST_TOKENS": "t",
-        "DASHBOARD_DEMO": "0",
-        "DASHBOARD_SCHEDULER": "0",
-    })
-
-
-@pytest.fixture(scope="session")
-def _seeded_db(tmp_path_factory):
-    """The default hierarchy plus USERS, built once (scrypt is slow on purpose); each test gets a copy."""
-    from dashboard.bootstrap import init_database
-    from dashboard.store.db import make_engine
-
-    template = tmp_path_factory.mktemp("auth-template")
-    settings = _settings(template)
-    init_database(settings)
-    engine = make_engine(settings.database_url)
-    try:
-        for name, (role, unit) in USERS.items():
-            add_user(engine, name=name, password=PASSWORD, role=role, unit=unit)
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        engine.dispose()
-    return template / "db.sqlite"
-
-
-@pytest.fixture
-def auth_settings(_seeded_db, tmp_path):
-    """Settings of a fresh copy of the seeded database (units and USERS), as `init_database` leaves it."""
-    shutil.copyfile(_seeded_db, tmp_path / "db.sqlite")
-    return _settings(tmp_path)
+# The users of the seeded database (tests/fixtures.py `auth_settings`); the auth tests import them from here.
+PASSWORD, USERS = AUTH_PASSWORD, AUTH_USERS
 
 
 @pytest.fixture
@@ -113,3 +70,15 @@ def log_in(client, name: str = "社区值班员", password: str = PASSWORD, next
     if next_path is not None:
         data["next"] = next_path
     return client.post("/login", data=data)
+
+
+# --- the attack tests (test_access.py): a server process on the seeded database ---
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Seeded:
+    return seed(tmp_path_factory.mktemp("security-db"))
+
+
+@pytest.fixture(scope="module")
+def server(module_live_server, seeded):
+    return module_live_server("security", env=LENIENT, database_url=seeded.url)

@@ -4,7 +4,7 @@ order, exactly once, then live — even when the fan-out still held messages
 committed before the client joined its room, and when newer messages arrive
 between its connect and its resume. The fan-out is held with the announcer's
 `paused()` seam, in-process (Flask-SocketIO test clients, SQLite and PostgreSQL);
-tests/integration/test_resume_order.py does the same against a real server.
+tests/realtime/test_resume_order_server.py does the same against a real server.
 Seam tests of CoalescingAnnouncer and HoldingManager follow."""
 from __future__ import annotations
 
