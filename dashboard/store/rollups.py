@@ -44,29 +44,40 @@ def _key(**kw: Any) -> Any:
     return Field(primary_key=True, **kw)
 
 
-class TrendIncident(SQLModel, table=True):
+class _Bucketed(SQLModel):
+    """The key every rollup row starts with: a unit, a period (d day, m month) and its bucket."""
+    __table_args__ = (_NO_ROWID,)  # tables that declare indexes repeat it
+    unit: str = _key(max_length=64)
+    period: str = _key(max_length=1)
+    bucket: date = _key()
+
+
+class _ByCategory(_Bucketed):
+    """... then the incident's category and priority."""
+    category: str = _key(max_length=64)
+    priority: int = _key()
+
+
+class _ByStage(_ByCategory):
+    """... then the clock's stage."""
+    stage: str = _key(max_length=16)
+
+
+class TrendIncident(_ByCategory, table=True):
     __tablename__ = "trend_incident"
     # Reads of one category / priority cell across buckets (see TrendHour): the units panel 8 -> 5 ms a year.
     __table_args__ = (Index("ix_trend_incident_cube", "unit", "period", "category", "priority", "bucket",
                             "reported", "reopened"), _NO_ROWID)
-    unit: str = _key(max_length=64)
-    period: str = _key(max_length=1)
-    bucket: date = _key()
-    category: str = _key(max_length=64)
-    priority: int = _key()
     reported: int = 0
     reopened: int = 0
 
 
-class TrendHour(SQLModel, table=True):
+class TrendHour(_Bucketed, table=True):
     __tablename__ = "trend_hour"
     # The heatmap reads one category / priority cell (often the "any" row) across buckets: the key
     # (bucket before category) would walk every cell of every bucket (bench/trends.py: 13 -> 3 ms a year).
     __table_args__ = (Index("ix_trend_hour_cube", "unit", "period", "category", "priority", "bucket", "weekday",
                             "hour", "reported"), _NO_ROWID)
-    unit: str = _key(max_length=64)
-    period: str = _key(max_length=1)
-    bucket: date = _key()
     weekday: int = _key()   # 1 Monday .. 7 Sunday
     hour: int = _key()      # 0..23, China time
     category: str = _key(max_length=64)
@@ -75,29 +86,15 @@ class TrendHour(SQLModel, table=True):
     reopened: int = 0
 
 
-class TrendStage(SQLModel, table=True):
+class TrendStage(_ByStage, table=True):
     __tablename__ = "trend_stage"
-    __table_args__ = (_NO_ROWID,)
-    unit: str = _key(max_length=64)
-    period: str = _key(max_length=1)
-    bucket: date = _key()
-    category: str = _key(max_length=64)
-    priority: int = _key()
-    stage: str = _key(max_length=16)
     budget_s: int = _key()
     n: int = 0
     on_time: int = 0
 
 
-class TrendLatency(SQLModel, table=True):
+class TrendLatency(_ByStage, table=True):
     __tablename__ = "trend_latency"
-    __table_args__ = (_NO_ROWID,)
-    unit: str = _key(max_length=64)
-    period: str = _key(max_length=1)
-    bucket: date = _key()
-    category: str = _key(max_length=64)
-    priority: int = _key()
-    stage: str = _key(max_length=16)
     bin: int = _key()       # upper edge, minutes (dashboard.domain.trends.latency_bin)
     n: int = 0
 
@@ -123,12 +120,8 @@ class TrendProblem(SQLModel, table=True):
     n: int = 0
 
 
-class TrendMediation(SQLModel, table=True):
+class TrendMediation(_Bucketed, table=True):
     __tablename__ = "trend_mediation"
-    __table_args__ = (_NO_ROWID,)
-    unit: str = _key(max_length=64)
-    period: str = _key(max_length=1)
-    bucket: date = _key()
     channel: str = _key(max_length=32)
     measure: str = _key(max_length=48)   # accepted | agreed | failed | withdrawn | to:<target>
     n: int = 0
@@ -150,29 +143,19 @@ class TrendPatrol(SQLModel, table=True):
     late: int = 0
 
 
-class TrendAlert(SQLModel, table=True):
+class TrendAlert(_ByCategory, table=True):
     __tablename__ = "trend_alert"
-    __table_args__ = (_NO_ROWID,)
-    unit: str = _key(max_length=64)
-    period: str = _key(max_length=1)
-    bucket: date = _key()
-    category: str = _key(max_length=64)
-    priority: int = _key()
     action: str = _key(max_length=16)
     level: str = _key(max_length=16)
     n: int = 0
 
 
-class TrendDepartment(SQLModel, table=True):
+class TrendDepartment(_Bucketed, table=True):
     """The department scorecard: per department, dispatches, its own arrive / resolve clocks
     (a latency histogram: one row per bin, with how many of them were on time), reopens and
     escalations (bin 0)."""
 
     __tablename__ = "trend_department"
-    __table_args__ = (_NO_ROWID,)
-    unit: str = _key(max_length=64)
-    period: str = _key(max_length=1)
-    bucket: date = _key()
     department: str = _key(max_length=64)
     measure: str = _key(max_length=16)   # dispatched | arrive | resolve | reopened | escalated
     bin: int = _key()
