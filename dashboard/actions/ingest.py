@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Iterator
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from dashboard import metrics
@@ -35,9 +36,14 @@ from dashboard.store.serialize import event_message, item_summary
 ITEMS = Item.__table__
 ITEM_COLUMNS = [c.name for c in ITEMS.columns]
 # Statements built once (building them per request cost more CPU than SQLite took to run them).
+# Looked up as `first = ? AND second IN (...)`, one statement per first column value: a
+# row-value `(a, b) IN (VALUES ...)` is a full table scan on SQLite (the cost of every
+# ingest then grew with the table); this form uses the unique indexes on both databases.
 _SEQS_OF_KEYS = select(Event.source, Event.source_id, Event.seq).where(
-    tuple_(Event.source, Event.source_id).in_(bindparam("keys", expanding=True)))
-_ITEMS_OF_KEYS = select(ITEMS).where(tuple_(ITEMS.c.kind, ITEMS.c.ref).in_(bindparam("keys", expanding=True)))
+    Event.source == bindparam("first"), Event.source_id.in_(bindparam("seconds", expanding=True)))
+_ITEMS_OF_KEYS = select(ITEMS).where(
+    ITEMS.c.kind == bindparam("first"), ITEMS.c.ref.in_(bindparam("seconds", expanding=True)))
+_KEYS_PER_STATEMENT = 500
 _UPDATE_ITEMS = update(ITEMS).where(ITEMS.c.id == bindparam("_id")).values(
     {c: bindparam(f"_{c}") for c in ITEM_COLUMNS if c != "id"})
 EVENTS, MESSAGES = Event.__table__, Message.__table__
@@ -244,20 +250,27 @@ def _open_anomaly_incident(session: Session, svc: Services, ev: EventIn, patrol:
     applied.append(Applied(report, _event_row(svc, report, seq, now), {}, item))
 
 
+def _key_chunks(keys: set[tuple[str, str]]) -> Iterator[dict[str, Any]]:
+    """Parameters of _SEQS_OF_KEYS / _ITEMS_OF_KEYS covering `keys`."""
+    by_first: dict[str, list[str]] = {}
+    for first, second in keys:
+        by_first.setdefault(first, []).append(second)
+    for first, seconds in by_first.items():
+        for start in range(0, len(seconds), _KEYS_PER_STATEMENT):
+            yield {"first": first, "seconds": seconds[start:start + _KEYS_PER_STATEMENT]}
+
+
 def _existing_seqs(session: Session, events: list[EventIn]) -> dict[tuple[str, str], int]:
-    keys = list({(ev.source, ev.id) for ev in events})
     found: dict[tuple[str, str], int] = {}
-    for start in range(0, len(keys), 400):
-        rows = session.connection().execute(_SEQS_OF_KEYS, {"keys": keys[start:start + 400]}).all()
-        found.update({(s, i): q for s, i, q in rows})
+    for params in _key_chunks({(ev.source, ev.id) for ev in events}):
+        found.update({(s, i): q for s, i, q in session.connection().execute(_SEQS_OF_KEYS, params)})
     return found
 
 
 def _load_items(session: Session, events: list[EventIn]) -> dict[tuple[str, str], dict]:
-    keys = list({(ev.kind, ev.ref) for ev in events})
     items: dict[tuple[str, str], dict] = {}
-    for start in range(0, len(keys), 400):
-        for row in session.connection().execute(_ITEMS_OF_KEYS, {"keys": keys[start:start + 400]}).mappings():
+    for params in _key_chunks({(ev.kind, ev.ref) for ev in events}):
+        for row in session.connection().execute(_ITEMS_OF_KEYS, params).mappings():
             items[(row["kind"], row["ref"])] = dict(row)
     return items
 
