@@ -13,10 +13,22 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, Table, insert
 from sqlalchemy.engine import Connection
 
 from dashboard.store.models import UTCDateTime
+
+
+def json_text(value: object) -> str:
+    """JSON column values as text (the engines' json_serializer, and COPY's): orjson is
+    several times faster than json.dumps, which was a tenth of ingest's CPU (three JSON
+    columns per event). Non-string keys become strings, as json.dumps makes them; what orjson
+    refuses (an integer beyond 64 bits in an event's attributes) json.dumps writes."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
 
 
 def is_postgresql(connection: Connection) -> bool:
@@ -47,9 +59,9 @@ def copy_tuples(connection: Connection, table: str, columns: Sequence[str], rows
 
 def _copy_converter(column_type: Any) -> Callable[[Any], Any] | None:
     """What SQLAlchemy's bind processing does to a value of this type, for COPY's text rows:
-    JSON as json.dumps text (the same text psycopg's Json sends), aware datetimes as naive UTC."""
+    JSON as json_text (the engine's json_serializer), aware datetimes as naive UTC."""
     if isinstance(column_type, JSON):
-        return json.dumps
+        return json_text
     if isinstance(column_type, UTCDateTime):
         return _naive_utc
     return None

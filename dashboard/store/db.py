@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from dashboard.domain.unit_tree import UnitLike, UnitTree
+from dashboard.store.bulk import json_text
 from dashboard.store import audit, departments, instance_mode, models, rollups, screen_links, users  # noqa: F401  (registers the tables)
 from dashboard.store.models import Counter, Unit
 
@@ -18,12 +19,14 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               json_serializer=json_text)
         sa_event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=json_text)
+
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
