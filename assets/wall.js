@@ -99,7 +99,8 @@
     });
     this.tick();
     setInterval(function () { self.tick(); }, 1000);
-    window.addEventListener("resize", function () { self.relayout(); });  // lists count the rows that fit
+    // Lists count the rows that fit; the map is drawn in rem units, which follow the screen's size.
+    window.addEventListener("resize", function () { self.relayout(); if (self.map) self.map.want(); });
     this.banner.flash(this.$("root"));
     if (cfg.screen) setInterval(function () { self.checkScreen(); }, SCREEN_CHECK_MS);
     var ready = this.map ? this.map.load() : Promise.resolve();

@@ -125,9 +125,20 @@ def test_screenshots(wall, output_dir):
                                   (OTHER_GRID, "sanitation", 4))])
     expect(page.locator("#wall-ticker")).to_contain_text(f"演示事件 {OTHER_GRID}", timeout=2000)
     expect(page.locator("#wall-last-age")).to_contain_text("最近消息", timeout=3000)  # the 1-s tick ran
+    map_text_px = "() => parseFloat(getComputedStyle(document.querySelector('#wall-map .main-svg text')).fontSize)"
     for width, height in ((1920, 1080), (3840, 2160)):
+        before = page.evaluate(map_text_px)
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_function(f"window.innerWidth === {width}")
+        # The map follows the new size (plotly's box, and the wall's redraw in the new rem).
+        page.wait_for_function("""() => {
+            const box = document.querySelector('#wall-map'), svg = box && box.querySelector('.main-svg');
+            return svg && Math.abs(svg.getBoundingClientRect().width - box.getBoundingClientRect().width) < 4;
+        }""", timeout=5000)
+        if width == 3840:  # and its labels are drawn again in the larger rem of the larger screen
+            page.wait_for_function("(least) => parseFloat(getComputedStyle("
+                                   "document.querySelector('#wall-map .main-svg text')).fontSize) > least",
+                                   arg=1.5 * before, timeout=5000)
         page.evaluate("document.fonts.ready")
         path = output_dir / f"wall-{DISTRICT}-{width}x{height}.png"
         page.screenshot(path=str(path))
