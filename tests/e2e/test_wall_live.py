@@ -134,11 +134,11 @@ def test_screenshots(wall, output_dir):
         page.wait_for_function("""() => {
             const box = document.querySelector('#wall-map'), svg = box && box.querySelector('.main-svg');
             return svg && Math.abs(svg.getBoundingClientRect().width - box.getBoundingClientRect().width) < 4;
-        }""", timeout=5000)
+        }""", timeout=15000)
         if width == 3840:  # and its labels are drawn again in the larger rem of the larger screen
             page.wait_for_function("(least) => parseFloat(getComputedStyle("
                                    "document.querySelector('#wall-map .main-svg text')).fontSize) > least",
-                                   arg=1.5 * before, timeout=5000)
+                                   arg=1.5 * before, timeout=15000)
         page.evaluate("document.fonts.ready")
         path = output_dir / f"wall-{DISTRICT}-{width}x{height}.png"
         page.screenshot(path=str(path))
