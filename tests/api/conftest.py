@@ -35,12 +35,17 @@ def day_app(app_factory, tmp_path, request):
 
 # --- case files (test_case_file.py, test_case_links.py) ---
 
+def frozen_app_with_users(app_factory, db_url, policy_file: str, clock, users, password):
+    """An app on `db_url` with `policy_file` ("" = the quiet default), its clock frozen, `users` added."""
+    app = app_factory(db_url, DASHBOARD_POLICY_FILE=policy_file, DASHBOARD_COALESCE_MS="0")
+    app.services.clock = clock
+    add_users(app.services.engine, users, password)
+    return app
+
+
 @pytest.fixture
 def case_app(app_factory, db_url):
-    app = app_factory(db_url, DASHBOARD_POLICY_FILE="", DASHBOARD_COALESCE_MS="0")
-    app.services.clock = Clock(case.at("03-02T09:00"))
-    add_users(app.services.engine, case.USERS, case.PASSWORD)
-    return app
+    return frozen_app_with_users(app_factory, db_url, "", Clock(case.at("03-02T09:00")), case.USERS, case.PASSWORD)
 
 
 @pytest.fixture
@@ -58,10 +63,9 @@ def trend_app(app_factory, db_url, tmp_path):
 
     policy = tmp_path / "policy.yaml"
     policy.write_text(DEFAULT_POLICY_FILE.read_text(encoding="utf-8") + "\nevent_time: {future: 30d}\n", encoding="utf-8")
-    app = app_factory(db_url, DASHBOARD_POLICY_FILE=str(policy), DASHBOARD_COALESCE_MS="0")
-    app.services.clock = trends.Clock(datetime.fromisoformat("2026-03-20T12:00:00+08:00"))
-    add_users(app.services.engine, trends.USERS, trends.PASSWORD)
-    return app
+    return frozen_app_with_users(app_factory, db_url, str(policy),
+                                 trends.Clock(datetime.fromisoformat("2026-03-20T12:00:00+08:00")),
+                                 trends.USERS, trends.PASSWORD)
 
 
 @pytest.fixture

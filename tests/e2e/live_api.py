@@ -79,3 +79,15 @@ def server_env(policy: Path | str, **extra: str) -> dict[str, str]:
     """Environment of a server that runs the deadline sweep under `policy`
     (tests/conftest.py's live_server defaults to no sweep and a quiet policy)."""
     return {"DASHBOARD_POLICY_FILE": str(policy), "DASHBOARD_SCHEDULER": "1", **extra}
+
+
+def open_console(context, base_url: str, user: str, password: str = PASSWORD, *, timeout_ms: int = 15000):
+    """A new page of `context`, logged in as `user` and landed on /alerts."""
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    page.goto(f"{base_url}/login?next=/alerts")
+    page.fill('input[name="name"]', user)
+    page.fill('input[name="password"]', password)
+    page.click('button[type="submit"]')
+    page.wait_for_url("**/alerts")
+    return page

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.e2e.live_api import PASSWORD, add_users, ago, get_json, post_events, reported, server_env
+from tests.e2e.live_api import add_users, ago, get_json, open_console, post_events, reported, server_env
 from tests.fixtures import GRID, GRID2, SIBLING_GRID, STREET, policy
 from tests.helpers import OUTPUT_DIR, wait_for
 
@@ -42,18 +42,6 @@ def district_time(iso: str) -> str:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(CST).strftime("%m-%d %H:%M")
 
 
-def open_console(context, base_url: str):
-    """Log in as USER and land on /alerts."""
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.goto(f"{base_url}/login?next=/alerts")
-    page.fill('input[name="name"]', USER)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
-    page.wait_for_url("**/alerts")
-    return page
-
-
 def test_grouped_console_acknowledges_a_group_with_a_note(live_server, sqlite_url, browser, tmp_path):
     add_users(sqlite_url, {USER: ("staff", STREET)})
     policy = tmp_path / "policy.yaml"
@@ -72,7 +60,7 @@ def test_grouped_console_acknowledges_a_group_with_a_note(live_server, sqlite_ur
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="en-US", timezone_id="UTC")
     context.add_init_script(FAKE_NOTIFICATION)
     try:
-        page = open_console(context, server.url)
+        page = open_console(context, server.url, USER)
         page.wait_for_function("() => document.querySelectorAll('#console-rows tr[data-alert]').length === 5")
         assert page.evaluate("() => Intl.DateTimeFormat().resolvedOptions().timeZone") == "UTC"
 
@@ -165,7 +153,7 @@ def test_a_long_group_shows_eight_rows_until_expanded_and_selects_all(live_serve
     server = live_server("console-long", database_url=sqlite_url)
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="en-US", timezone_id="UTC")
     try:
-        page = open_console(context, server.url)
+        page = open_console(context, server.url, USER)
         page.wait_for_function("() => window.alertConsole && window.alertConsole.live")
         page.click('[data-group="unit"]')
         page.evaluate(TEN_ALERTS)

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.e2e.live_api import PASSWORD, ago, get_json, post_events, reported, server_env
+from tests.e2e.live_api import PASSWORD, ago, get_json, open_console, post_events, reported, server_env
 from tests.helpers import DISTRICT, GRID, OTHER_GRID, ROOT, STREET, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -75,13 +75,7 @@ def test_console_ack_clears_the_wall_banner_within_a_second(live_server, sqlite_
 
     console_context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="en-US")
     try:
-        console = console_context.new_page()
-        console.set_default_timeout(10000)
-        console.goto(f"{server.url}/login?next=/alerts")
-        console.fill('input[name="name"]', USER)
-        console.fill('input[name="password"]', PASSWORD)
-        console.click('button[type="submit"]')
-        console.wait_for_url("**/alerts")
+        console = open_console(console_context, server.url, USER, timeout_ms=10000)
         row = console.locator(f'#console-rows tr[data-alert="{alert_id}"]')
         row.wait_for(state="visible", timeout=15000)
         # only the user's subtree: the nancheng alert is not there, nor anywhere outside bachuan
