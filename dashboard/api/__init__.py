@@ -32,17 +32,13 @@ from werkzeug.exceptions import Unauthorized
 from dashboard.auth.access import home_unit
 from dashboard.auth.basic import api_auth_error, api_user
 from dashboard.auth.sessions import CurrentUser
-from dashboard.services import Services, current_services
+from dashboard.services import Services
 
 PREFIX = "/api/v1"
 MAX_SEQ = 2**63 - 1  # a BIGINT: anything above cannot name a stored row
 # Calendar days a query may name: wide enough for any record, narrow enough that
 # a day's bounds in any time zone stay inside what datetime and the databases hold.
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
-
-
-def services() -> Services:
-    return current_services()
 
 
 # ---------------------------------------------------------------- errors

@@ -5,9 +5,9 @@ from flask import Blueprint, jsonify, request
 
 from dashboard.actions.alerts import Actor, AlertConflict, AlertForbidden, AlertNotFound, do_acknowledge_alert, do_resolve_alert
 from dashboard.actions.bulk_alerts import MAX_IDS, do_bulk_alerts
-from dashboard.api import MAX_SEQ, BadQuery, UnreadableBody, error, read_json_body, services, unit_arg
+from dashboard.api import MAX_SEQ, BadQuery, UnreadableBody, error, read_json_body, unit_arg
 from dashboard.auth.basic import api_auth_error, api_user
-from dashboard.services import utcnow
+from dashboard.services import current_services, utcnow
 from dashboard.store.queries import alerts_in, current_head
 from dashboard.store.serialize import iso
 
@@ -24,7 +24,7 @@ def add_routes(api: Blueprint) -> None:
 
 
 def get_alerts():
-    svc = services()
+    svc = current_services()
     unit = unit_arg(svc)
     state = request.args.get("state", "active")
     if state not in ("active", "all"):
@@ -77,7 +77,7 @@ def _act(alert_id: int, action):
         return error(404, f"no alert {alert_id}")
     note = _note(body)
     try:
-        alert = action(services(), alert_id, actor, note)
+        alert = action(current_services(), alert_id, actor, note)
     except AlertNotFound as exc:
         return error(404, str(exc))
     except AlertForbidden as exc:
@@ -119,7 +119,7 @@ def _ids(body: dict) -> list[int]:
 def _bulk(verb: str):
     actor, body = _caller()
     note, ids = _note(body), _ids(body)
-    outcomes = do_bulk_alerts(services(), verb, ids, actor, note)
+    outcomes = do_bulk_alerts(current_services(), verb, ids, actor, note)
     return jsonify({"results": [o.body() for o in outcomes],
                     "alerts": [o.alert for o in outcomes if o.alert is not None]}), 200
 

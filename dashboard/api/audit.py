@@ -17,9 +17,9 @@ from datetime import date, datetime
 
 from flask import Blueprint, jsonify, request
 
-from dashboard.api import BadQuery, csv_response, error, format_arg, services, signed_in_user, user_unit_arg
+from dashboard.api import BadQuery, csv_response, error, format_arg, signed_in_user, user_unit_arg
 from dashboard.auth.access import require_unit
-from dashboard.services import utcnow
+from dashboard.services import current_services, utcnow
 from dashboard.store.audit_export import COLUMNS, TooManyRows, audit_rows
 from dashboard.store.serialize import iso
 from dashboard.domain.times import CST, day_bounds_at
@@ -51,7 +51,7 @@ def add_routes(api: Blueprint) -> None:
 
 
 def get_audit():
-    svc = services()
+    svc = current_services()
     user = signed_in_user()
     unit = user_unit_arg(svc, user)
     require_unit(unit)  # within the user's scope (dashboard.auth.access), else 403

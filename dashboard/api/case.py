@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from dashboard.api import error, services
+from dashboard.api import error
 from dashboard.auth.access import require_unit
 from dashboard.auth.views import request_lang
 from dashboard.store.case_file import KINDS, case_file, with_names
 from dashboard.store.queries import current_head
+from dashboard.services import current_services
 
 
 def add_routes(api: Blueprint) -> None:
@@ -22,7 +23,7 @@ def add_routes(api: Blueprint) -> None:
 
 
 def get_case_file(kind: str, ref: str):
-    svc = services()
+    svc = current_services()
     if kind not in KINDS:
         return error(404, f"no item kind {kind!r}; kinds: {', '.join(KINDS)}")
     head = current_head(svc.engine)
@@ -35,6 +36,6 @@ def get_case_file(kind: str, ref: str):
 
 
 def get_departments():
-    svc = services()
+    svc = current_services()
     return jsonify({"count": len(svc.departments), "departments": [
         {"code": d.code, "name": d.name, "name_en": d.name_en} for d in svc.departments.values()]})

@@ -9,10 +9,10 @@ from flask import Blueprint, current_app, jsonify, request
 from dashboard import metrics
 from dashboard.actions.group_commit import GroupCommitter
 from dashboard.actions.ingest import IngestRejected, do_ingest_events
-from dashboard.api import UnreadableBody, error, int_arg, read_json_body, services, unit_arg
+from dashboard.api import UnreadableBody, error, int_arg, read_json_body, unit_arg
 from dashboard.auth.throttle import check_ingest_rate
 from dashboard.domain.events import EventIn, Problem, parse_batch
-from dashboard.services import Services
+from dashboard.services import Services, current_services
 from dashboard.store.queries import current_head, messages_after
 
 # One page of the stream: about 1 KB a message, so one call stays a few ms of the loop.
@@ -34,7 +34,7 @@ def _bearer_ok(svc: Services) -> bool:
 
 def post_events():
     with metrics.INGEST_SECONDS.time():
-        return _ingest(services())
+        return _ingest(current_services())
 
 
 def _ingest(svc: Services):
@@ -73,7 +73,7 @@ def _rejected(problems: list[Problem]):
 
 
 def get_stream():
-    svc = services()
+    svc = current_services()
     unit = unit_arg(svc, required=True)
     after = int_arg("after", 0)
     limit = int_arg("limit", STREAM_PAGE, lo=1, hi=STREAM_PAGE)

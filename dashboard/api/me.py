@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from dashboard.api import services, signed_in_user
+from dashboard.api import signed_in_user
+from dashboard.services import current_services
 
 
 def add_routes(api: Blueprint) -> None:
@@ -15,7 +16,7 @@ def add_routes(api: Blueprint) -> None:
 def me():
     user = signed_in_user()
     body = user.to_json()
-    node = services().tree.get(user.unit)
+    node = current_services().tree.get(user.unit)
     if node is not None:
         body.update(unit_name=node.name, unit_name_en=node.name_en, unit_level=node.level)
     return jsonify(body)

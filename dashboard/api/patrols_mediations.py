@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from dashboard.api import day_arg, services, unit_arg
+from dashboard.api import day_arg, unit_arg
 from dashboard.domain.times import day_bounds, local_day, month_start
 from dashboard.store.queries import current_head
 from dashboard.store.serialize import iso
 from dashboard.store.patrol_mediation_stats import mediation_summary, patrol_summary
+from dashboard.services import current_services
 
 
 def add_routes(api: Blueprint) -> None:
@@ -17,7 +18,7 @@ def add_routes(api: Blueprint) -> None:
 
 
 def get_patrols():
-    svc = services()
+    svc = current_services()
     unit = unit_arg(svc)
     now = svc.clock()
     day = day_arg("day") or local_day(now)
@@ -29,7 +30,7 @@ def get_patrols():
 
 
 def get_mediations():
-    svc = services()
+    svc = current_services()
     unit = unit_arg(svc)
     now = svc.clock()
     start = month_start(now)

@@ -6,8 +6,9 @@ from flask import Blueprint, Flask, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from dashboard.api import (PREFIX, BadQuery, alerts, audit, case, error, events, me, openapi, patrols_mediations,
-                           services, trends, units, walls)
+                           trends, units, walls)
 from dashboard.auth.access import guard_api_read
+from dashboard.services import current_services
 
 
 def register(flask: Flask) -> None:
@@ -41,6 +42,6 @@ def unknown_endpoint(rest: str):
 
 def http_error(exc: HTTPException):
     if exc.code == 413:
-        limit = services().settings.max_body_bytes
+        limit = current_services().settings.max_body_bytes
         return error(413, f"body too large: at most {limit} bytes (send at most 1000 events per request)")
     return error(exc.code or 500, exc.description or exc.name)

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from dashboard.api import BadQuery, csv_response, day_arg, error, format_arg, services, signed_in_user, user_unit_arg
+from dashboard.api import BadQuery, csv_response, day_arg, error, format_arg, signed_in_user, user_unit_arg
 from dashboard.auth.views import request_lang
 from dashboard.domain.events import INCIDENT_CATEGORIES
 from dashboard.domain.trends import RANGES, today, window_for
-from dashboard.services import Services, utcnow
+from dashboard.services import Services, current_services, utcnow
 from dashboard.store.queries import current_head
 from dashboard.store.serialize import iso
 from dashboard.domain.trend_rows import COLUMNS, FILTERED, PANELS, TrendQuery, label_rows
@@ -76,7 +76,7 @@ def add_routes(api: Blueprint) -> None:
 
 
 def get_trend_index():
-    svc = services()
+    svc = current_services()
     user = signed_in_user()
     unit = _scoped_unit(svc, user)
     if isinstance(unit, tuple):
@@ -86,7 +86,7 @@ def get_trend_index():
 
 
 def get_trend_panel(panel: str):
-    svc = services()
+    svc = current_services()
     user = signed_in_user()
     if panel not in PANELS:
         return error(404, f"no trend panel {panel!r}; panels: {', '.join(PANELS)}")

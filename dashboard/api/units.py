@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from dashboard.api import BadQuery, services, unit_arg
+from dashboard.api import BadQuery, unit_arg
 from dashboard.store.queries import items_in
+from dashboard.services import current_services
 
 
 def add_routes(api: Blueprint) -> None:
@@ -14,12 +15,12 @@ def add_routes(api: Blueprint) -> None:
 
 
 def get_units():
-    svc = services()
+    svc = current_services()
     return jsonify([svc.tree.as_tree(code) for code in svc.tree.roots()])
 
 
 def get_incidents():
-    svc = services()
+    svc = current_services()
     unit = unit_arg(svc)
     status = request.args.get("status", "open")
     if status not in ("open", "closed", "all"):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from dashboard.api import error, services
+from dashboard.api import error
 from dashboard.store.instance_mode import is_drill
-from dashboard.services import Services
+from dashboard.services import Services, current_services
 from dashboard.store.wall_queries import wall_snapshot
 
 
@@ -25,7 +25,7 @@ def add_routes(api: Blueprint) -> None:
 
 def get_wall(unit: str):
     """Everything the wall of `unit` shows; it then resumes after `head` on /live."""
-    svc = services()
+    svc = current_services()
     refused = _refusal(svc, unit)
     if refused:
         return refused
@@ -36,4 +36,4 @@ def get_wall(unit: str):
 
 def get_wall_access(unit: str):
     """A screen asks now and then whether its link still opens the wall."""
-    return _refusal(services(), unit) or jsonify({"ok": True})
+    return _refusal(current_services(), unit) or jsonify({"ok": True})
