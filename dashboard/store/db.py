@@ -36,6 +36,9 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
+    # 32 MiB of page cache (the default is 2 MiB): ingest inserts into several indexes at
+    # scattered places; with the default cache a 1000-event batch spent twice as long in SQLite.
+    cur.execute("PRAGMA cache_size=-32768")
     cur.close()
 
 
