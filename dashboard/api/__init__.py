@@ -23,9 +23,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date
 from typing import Any
 
+import orjson
 from flask import Response, jsonify, request
 from werkzeug.exceptions import Unauthorized
 
@@ -35,6 +37,8 @@ from dashboard.auth.sessions import CurrentUser
 from dashboard.services import Services
 
 PREFIX = "/api/v1"
+# 19 digits in a row: maybe an integer beyond 64 bits, which only json reads exactly.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 MAX_SEQ = 2**63 - 1  # a BIGINT: anything above cannot name a stored row
 # Calendar days a query may name: wide enough for any record, narrow enough that
 # a day's bounds in any time zone stay inside what datetime and the databases hold.
@@ -72,6 +76,11 @@ def read_json_body(default: Any = None) -> Any:
         if default is not None:
             return default
         raise UnreadableBody("body is empty: send a JSON document")
+    if not _LONG_DIGITS.search(raw):  # orjson reads an integer beyond 64 bits as a float
+        try:
+            return orjson.loads(raw)  # several times faster on a 1000-event batch
+        except orjson.JSONDecodeError:
+            pass  # json decides, and words the error (other encodings, NaN, ...)
     try:
         return json.loads(raw)
     except RecursionError:
