@@ -159,7 +159,8 @@ _WRITE_SQL = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 
 def _writes(node: ast.AST, builders: set[str]) -> list[tuple[int, str]]:
     """The writes in `node`: a commit, session.add/add_all/delete/merge, a SQLAlchemy
-    insert()/update()/delete() (`builders`: their names in this file), text("INSERT|UPDATE|DELETE ...")."""
+    insert()/update()/delete() (`builders`: their names in this file), text("INSERT|UPDATE|DELETE ..."),
+    driver SQL in an f-string f"INSERT|UPDATE|DELETE ..."."""
     found = []
     for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
         f = call.func
@@ -172,6 +173,10 @@ def _writes(node: ast.AST, builders: set[str]) -> list[tuple[int, str]]:
                 f.id == "text" and call.args and isinstance(call.args[0], ast.Constant)
                 and isinstance(call.args[0].value, str) and _WRITE_SQL.match(call.args[0].value))):
             found.append((call.lineno, f.id))
+    for string in (n for n in ast.walk(node) if isinstance(n, ast.JoinedStr)):  # driver SQL built in an f-string
+        head = string.values[0] if string.values else None
+        if isinstance(head, ast.Constant) and isinstance(head.value, str) and _WRITE_SQL.match(head.value):
+            found.append((string.lineno, "sql"))
     return found
 
 
@@ -199,8 +204,9 @@ def _writers() -> dict[str, dict[str, list[tuple[int, str]]]]:
 def test_writes_are_found():
     tree = ast.parse("from sqlalchemy import insert as ins\n"
                      "def f(session, t):\n    session.add(1); seen.add(2); ins(t)\n    session.commit()\n"
-                     "def g(conn):\n    conn.execute(text('UPDATE x SET y = 1')); conn.execute(text('SELECT 1'))\n")
-    assert _writes(tree, _sql_builders(tree)) == [(3, "add"), (3, "ins"), (4, "commit"), (6, "text")]
+                     "def g(conn):\n    conn.execute(text('UPDATE x SET y = 1')); conn.execute(text('SELECT 1'))\n"
+                     "def h(conn, t):\n    conn.exec_driver_sql(f'INSERT INTO {t} VALUES (1)'); f'SELECT {t}'\n")
+    assert _writes(tree, _sql_builders(tree)) == [(3, "add"), (3, "ins"), (4, "commit"), (6, "text"), (8, "sql")]
 
 
 def test_only_actions_write():

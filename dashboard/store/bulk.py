@@ -2,19 +2,21 @@
 
 On PostgreSQL, psycopg's executemany sends one statement per row (pipelined),
 and multi-row VALUES statements measured slower still; `COPY ... FROM STDIN`
-streams the rows of a table in one statement (bench/README.md, ingest). Other
-databases (SQLite) keep the Core executemany, whose per-row cost is the
-driver's.
+streams the rows of a table in one statement (bench/README.md, ingest). On
+SQLite the driver's executemany runs a prebuilt INSERT over plain tuples: the
+Core executemany spent more on its per-row parameter processing than SQLite
+spent inserting.
 """
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Table, insert
+from sqlalchemy import JSON, Boolean, Date, DateTime, Table
 from sqlalchemy.engine import Connection
 
 from dashboard.store.models import UTCDateTime
@@ -36,16 +38,26 @@ def is_postgresql(connection: Connection) -> bool:
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT `rows` (column -> value, as for a Core insert; every row names the same columns)."""
+    """INSERT `rows` (column -> value, as for a Core insert; every row names the same columns,
+    and no column is left to a Python-side default)."""
     if not rows:
         return
-    if not is_postgresql(connection):
-        connection.execute(insert(table), rows)
-        return
     columns = list(rows[0])
-    converters = [_copy_converter(table.c[c].type) for c in columns]
-    copy_tuples(connection, table.name, columns,
-                [tuple(v if f is None else f(v) for f, v in zip(converters, (r[c] for c in columns))) for r in rows])
+    postgresql = is_postgresql(connection)
+    convert = _copy_converter if postgresql else _sqlite_converter
+    converters = [convert(table.c[c].type) for c in columns]
+    tuples = [tuple(v if f is None else f(v) for f, v in zip(converters, (r[c] for c in columns)))
+              for r in rows]
+    if postgresql:
+        copy_tuples(connection, table.name, columns, tuples)
+    else:
+        connection.exec_driver_sql(_sqlite_insert(table.name, tuple(columns)), tuples)
+
+
+@cache
+def _sqlite_insert(table: str, columns: tuple[str, ...]) -> str:
+    names = ", ".join(f'"{c}"' for c in columns)
+    return f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
 
 
 def copy_tuples(connection: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -58,8 +70,8 @@ def copy_tuples(connection: Connection, table: str, columns: Sequence[str], rows
 
 
 def _copy_converter(column_type: Any) -> Callable[[Any], Any] | None:
-    """What SQLAlchemy's bind processing does to a value of this type, for COPY's text rows:
-    JSON as json_text (the engine's json_serializer), aware datetimes as naive UTC."""
+    """What SQLAlchemy's bind processing does to a value of this type, for COPY's
+    text rows: JSON as json_text (the engine's json_serializer), aware datetimes as naive UTC."""
     if isinstance(column_type, JSON):
         return json_text
     if isinstance(column_type, UTCDateTime):
@@ -67,7 +79,39 @@ def _copy_converter(column_type: Any) -> Callable[[Any], Any] | None:
     return None
 
 
+def _sqlite_converter(column_type: Any) -> Callable[[Any], Any] | None:
+    """The same for SQLite, in the text forms SQLAlchemy's SQLite dialect stores (and reads back)."""
+    if isinstance(column_type, JSON):
+        return json_text
+    if isinstance(column_type, UTCDateTime):
+        return _sqlite_utc_text
+    if isinstance(column_type, DateTime):
+        return _sqlite_datetime_text
+    if isinstance(column_type, Date):
+        return _sqlite_date_text
+    if isinstance(column_type, Boolean):
+        return _sqlite_bool
+    return None
+
+
 def _naive_utc(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is not None:
         return value.astimezone(timezone.utc).replace(tzinfo=None)
     return value
+
+
+def _sqlite_datetime_text(value: datetime | None) -> str | None:
+    # SQLAlchemy's SQLite DATETIME storage format: always six fraction digits.
+    return None if value is None else value.isoformat(" ", "microseconds")
+
+
+def _sqlite_utc_text(value: datetime | None) -> str | None:
+    return _sqlite_datetime_text(_naive_utc(value))
+
+
+def _sqlite_date_text(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _sqlite_bool(value: bool | None) -> int | None:
+    return None if value is None else int(value)
