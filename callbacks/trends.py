@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
 from dash.exceptions import PreventUpdate
 
+from dashboard.actions.rollups import apply_pending_rollups
 from dashboard.api import BadQuery
 from dashboard.auth.sessions import session_user
 from dashboard.domain.events import INCIDENT_CATEGORIES
@@ -95,6 +96,7 @@ def render(unit, range_name, start, end, categories, priorities, _live, config):
     q = TrendQuery(unit=unit, window=window, categories=categories, priorities=priorities)
     _ = Translator(config["lang"])
     now = svc.clock()
+    apply_pending_rollups(svc)
     rows = {name: label_rows(answer(svc.engine, name, tree=svc.tree, q=q, policy=svc.policy, now=now), svc.tree,
                              _.lang, svc.departments)[1] for name in PANELS}
     t = page.figure_labels(_)

@@ -11,6 +11,7 @@ from flask import Flask, jsonify, request
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
+from dashboard.actions.rollups import RollupWriter
 from dashboard.api import BadQuery
 from dashboard.api import routes as api_routes
 from dashboard.auth import init_auth
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, *, async_mode: str | None = Non
     announcer = CoalescingAnnouncer(SocketIOSink(socketio), lambda: services.tree,
                                     interval=settings.coalesce_ms / 1000)
     services.announcer = announcer
+    services.rollup_writer = RollupWriter(lambda: services)
     socketio.on_namespace(LiveNamespace(lambda: services))
 
     dash_app = _create_dash(flask, settings)

@@ -32,6 +32,19 @@ class NullAnnouncer:
         return None
 
 
+class RollupWaker(Protocol):
+    """Told when a transaction stored trend facts to apply (dashboard.actions.rollups.RollupWriter)."""
+
+    def wake(self) -> None: ...
+
+
+class NoRollupWriter:
+    """For processes that leave pending trend facts to the readers (which apply them first)."""
+
+    def wake(self) -> None:
+        return None
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -44,6 +57,7 @@ class Services:
     announcer: Announcer = field(default_factory=NullAnnouncer)
     policy: Policy = field(default_factory=default_policy)
     clock: Callable[[], datetime] = utcnow
+    rollup_writer: RollupWaker = field(default_factory=NoRollupWriter)
     # code -> department (the `department` table; the defaults where nothing loaded it)
     departments: dict[str, DepartmentSpec] = field(
         default_factory=lambda: {d.code: d for d in default_departments()})

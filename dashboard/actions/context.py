@@ -1,7 +1,7 @@
 """What one writing transaction hands to every action it runs: the session,
 the services, the seq block (the transaction holds the seq lock), the time of
 the write and the outbox — the messages to announce once it has committed.
-The trend rollups the actions collected are written just before the commit."""
+The trend facts the actions collected are stored just before the commit."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -38,3 +38,4 @@ def write_transaction(svc: Services, now: datetime | None = None) -> Iterator[Wr
         ctx.seqs.save()
         session.commit()
     svc.announcer.announce(ctx.outbox)
+    svc.rollup_writer.wake()

@@ -110,6 +110,7 @@ def do_ingest_events(svc: Services, events: list[EventIn]) -> IngestResult:
         raise
     _count(result)
     svc.announcer.announce(result.messages)
+    svc.rollup_writer.wake()
     return result
 
 
@@ -168,6 +169,7 @@ def do_ingest_requests(svc: Services, requests: list[list[EventIn]]) -> list[Ing
         seqs.save()
         session.commit()
     svc.announcer.announce(combined.messages)
+    svc.rollup_writer.wake()
     for i, result in zip(taking, _split_results(combined, [len(requests[i]) for i in taking])):
         outcomes[i] = result
     for outcome in outcomes:

@@ -9,9 +9,11 @@ already hold the seq lock, so rollup rows are updated in seq order):
   alerts.record_change, and `record_alerts_raised(session, svc, rows, at=...)`
   from alerts.raise_alerts.
 
-They only collect facts on the session; the action that calls them writes
-them, merged, with `dashboard.store.rollups.flush(session)` just before its
-commit (ingest, the sweep, a user's change of an alert).
+They only collect facts on the session; the action that calls them stores
+them, merged, as one pending row with `dashboard.store.rollups.flush(session)`
+just before its commit (ingest, the sweep, a user's change of an alert), and
+wakes the process's `RollupWriter`, which adds the pending facts to the tables
+a moment later (`apply_pending_rollups`; readers call it too before they read).
 
 `Replayer` turns the raw log into the same facts, event by event, through the
 same lifecycle and clocks as ingest: `rebuild_rollups` uses it to rebuild the
@@ -20,7 +22,10 @@ bench/gen_year.py to fill a generated year.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -30,11 +35,16 @@ from dashboard.domain.clocks import compute_deadlines, freeze_budget
 from dashboard.domain.events import EventIn, Location
 from dashboard.domain.lifecycle import ItemState, LifecycleError, apply_event
 from dashboard.domain.policy import Policy
+from dashboard.repeated_errors import RepeatedErrors
 from dashboard.domain.trends import Facts, alert_facts, department_of, escalation_facts, item_facts, merge
 from dashboard.services import Services
 from dashboard.store import rollups
 from dashboard.store.models import Alert, AlertLog, Event, Item
 from dashboard.store.seq import SeqBlock
+
+log = RepeatedErrors.on(logging.getLogger(__name__))  # a database outage fails every try: once a minute
+# Pending rows per applying transaction (each is one transaction's facts).
+PENDING_PER_TRANSACTION = 500
 
 
 def record_item_change(session: Session, svc: Services, event: Any, before: Mapping[str, Any],
@@ -42,17 +52,16 @@ def record_item_change(session: Session, svc: Services, event: Any, before: Mapp
     """`event` (EventIn or stored row) turned the item's state `before` ({} for a new
     item) into the item's state now (`item`: the Item row or its column values)."""
     after = item.state if isinstance(item, Item) else item["state"]
-    rollups.collect(session, item_facts(event, before, after), svc.tree)
+    rollups.collect(session, item_facts(event, before, after))
 
 
 def record_alert_change(session: Session, svc: Services, alert: Alert, *, action: str, at) -> None:
     """An alert change already applied to `alert` (its `level` is where it went)."""
     rollups.collect(session, alert_facts(unit=alert.unit, category=alert.category, priority=alert.priority,
-                                       action=action, level=alert.level, at=at), svc.tree)
+                                       action=action, level=alert.level, at=at))
     if action == "escalated" and alert.kind == "incident":  # counts against the department holding the item
         state = session.execute(select(Item.state).where(Item.kind == alert.kind, Item.ref == alert.ref)).scalar()
-        rollups.collect(session, escalation_facts(unit=alert.unit, department=department_of(state or {}), at=at),
-                      svc.tree)
+        rollups.collect(session, escalation_facts(unit=alert.unit, department=department_of(state or {}), at=at))
 
 
 def record_alerts_raised(session: Session, svc: Services, rows: Iterable[Mapping[str, Any]], *, at) -> None:
@@ -61,7 +70,52 @@ def record_alerts_raised(session: Session, svc: Services, rows: Iterable[Mapping
     for r in rows:
         merge(facts, alert_facts(unit=r["unit"], category=r.get("category"), priority=r.get("priority"),
                                  action="raised", level=r["level"], at=at))
-    rollups.collect(session, facts, svc.tree)
+    rollups.collect(session, facts)
+
+
+def apply_pending_rollups(svc: Services) -> int:
+    """Add every pending fact to the rollup tables; returns the rollup rows touched.
+    Readers of the rollups call this first, so a panel counts every stored event."""
+    with svc.engine.connect() as connection:
+        if not rollups.has_pending(connection):
+            return 0
+    touched, taken = 0, PENDING_PER_TRANSACTION
+    while taken == PENDING_PER_TRANSACTION:
+        with Session(svc.engine) as session:
+            taken, written = rollups.apply_pending(session, svc.tree, limit=PENDING_PER_TRANSACTION)
+            session.commit()
+        touched += written
+    return touched
+
+
+class RollupWriter:
+    """Applies the pending facts a little after a transaction stored them (`wake`), in a
+    thread of the process: readers then find a short backlog, and the facts of the
+    transactions of those seconds are merged into one write."""
+
+    def __init__(self, services: Callable[[], Services], *, delay_s: float = 2.0) -> None:
+        self._services = services
+        self._delay = delay_s
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def wake(self) -> None:
+        self._wake.set()
+        with self._lock:  # started lazily, inside the serving process
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="rollup-writer", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            time.sleep(self._delay)
+            self._wake.clear()
+            try:
+                apply_pending_rollups(self._services())
+            except Exception:  # the database away: the next wake (or a reader) applies them
+                log.exception("pending rollup facts not applied yet")
 
 
 class Replayer:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from dashboard.actions.rollups import apply_pending_rollups
 from dashboard.api import BadQuery, csv_response, day_arg, error, format_arg, signed_in_user, user_unit_arg
 from dashboard.auth.views import request_lang
 from dashboard.domain.events import INCIDENT_CATEGORIES
@@ -97,6 +98,7 @@ def get_trend_panel(panel: str):
         raise BadQuery("lang", "zh or en")
     fmt = format_arg()
     q = trend_query(svc, unit)
+    apply_pending_rollups(svc)
     result = answer(svc.engine, panel, tree=svc.tree, q=q, policy=svc.policy, now=svc.clock())
     columns, rows = label_rows(result, svc.tree, request_lang(), svc.departments)
     if fmt == "csv":

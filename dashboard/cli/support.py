@@ -69,6 +69,7 @@ def cli_policy(settings: Settings):
 def background_services(settings: Settings):
     """Services for a process that serves nobody (worker, consume): the schema
     upgraded, and an announcer that reaches every server's walls through Redis."""
+    from dashboard.actions.rollups import RollupWriter
     from dashboard.bootstrap import init_database
     from dashboard.realtime.queue_announcer import queue_announcer
     from dashboard.services import Services
@@ -80,5 +81,7 @@ def background_services(settings: Settings):
     init_database(settings)
     engine = make_engine(settings.database_url)
     tree = load_tree(engine)
-    return Services(settings=settings, engine=engine, tree=tree, policy=policy,
-                    announcer=queue_announcer(settings.redis_url, lambda: tree))
+    services = Services(settings=settings, engine=engine, tree=tree, policy=policy,
+                        announcer=queue_announcer(settings.redis_url, lambda: tree))
+    services.rollup_writer = RollupWriter(lambda: services)
+    return services

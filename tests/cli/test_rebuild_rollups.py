@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from dashboard.actions.ingest import do_ingest_events
+from dashboard.actions.rollups import apply_pending_rollups
 from dashboard.bootstrap import init_database
 from dashboard.cli import main
 from dashboard.domain.events import EventIn
@@ -47,6 +48,8 @@ def test_rebuild_restores_what_ingest_wrote(monkeypatch, tmp_path):
         {"id": "r0", "source": "t", "kind": "incident", "type": "reported", "ref": "R-2", "unit": GRID,
          "occurred_at": "2026-03-02T08:00:00+08:00", "category": "sanitation", "priority": 2, "title": "b"}))
     do_ingest_events(svc, events)
+    assert sum(rows_per_table(engine).values()) == 0  # the facts are pending ...
+    apply_pending_rollups(svc)  # ... until a reader or the process's RollupWriter applies them
     written = rows_per_table(engine)
     assert written["incident"] > 0 and written["stage"] > 0 and written["department"] > 0
     with Session(engine) as session:

@@ -60,9 +60,9 @@ def test_history_equals_ingest_and_rebuild(app_factory, sqlite_url, tmp_path):
     assert _items(seeded.engine) == _items(other.engine)   # closed in the past is closed here too
     with Session(seeded.engine) as session:
         assert session.execute(text("SELECT count(*) FROM alert_log")).scalar_one() > 100
-    direct = rollup_rows(seeded.engine)
+    direct = rollup_rows(seeded)
     rebuild_rollups(seeded)
-    assert rollup_rows(seeded.engine) == direct
+    assert rollup_rows(seeded) == direct
 
 
 def test_live_day_after_the_history_is_steady(app_factory, sqlite_url):
