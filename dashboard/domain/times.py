@@ -30,9 +30,9 @@ def parse_optional_iso(text: str | None) -> datetime | None:
 def format_iso(when: datetime) -> str:
     """UTC, millisecond precision, `Z`: the form of every timestamp on the wire.
     A naive datetime is taken to be UTC already."""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if when.tzinfo is not timezone.utc:  # (most are UTC already: ingest formats several per event)
+        when = when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+    return when.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def local_day(at: datetime) -> date:
