@@ -6,6 +6,7 @@ import threading
 
 from dashboard.app import create_app
 from dashboard.bootstrap import check_instance_mode, init_database
+from dashboard.gc_tuning import tune_for_serving
 from dashboard.scheduler import start_scheduler
 from dashboard.settings import Settings
 
@@ -21,6 +22,7 @@ def serve(settings: Settings) -> None:
         log.info("demo mode: simulator running; ingest token %s", ",".join(settings.ingest_tokens))
     elif settings.scheduler:
         start_scheduler(app.services)
+    tune_for_serving()
     log.info("serving on http://%s:%d", settings.host, settings.port)
     app.socketio.run(app.flask, host=settings.host, port=settings.port, log_output=False,
                      allow_unsafe_werkzeug=True)

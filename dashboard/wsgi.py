@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dashboard.app import create_app
 from dashboard.bootstrap import check_instance_mode, init_database
+from dashboard.gc_tuning import tune_for_serving
 from dashboard.scheduler import start_scheduler
 from dashboard.settings import Settings
 
@@ -20,4 +21,5 @@ check_instance_mode(settings)
 application = create_app(settings)
 if settings.scheduler:
     start_scheduler(application.services)
+tune_for_serving()
 app = application.flask

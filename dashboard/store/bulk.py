@@ -102,9 +102,11 @@ def _sqlite_converter(column_type: Any) -> Callable[[Any], Any] | None:
 
 
 def _naive_utc(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is not None:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value
+    if value is None or value.tzinfo is None:
+        return value
+    if value.tzinfo is not timezone.utc:
+        value = value.astimezone(timezone.utc)
+    return value.replace(tzinfo=None)
 
 
 def _sqlite_datetime_text(value: datetime | None) -> str | None:
@@ -113,6 +115,8 @@ def _sqlite_datetime_text(value: datetime | None) -> str | None:
 
 
 def _sqlite_utc_text(value: datetime | None) -> str | None:
+    if value is not None and value.tzinfo is timezone.utc:  # the common case, in one call
+        return value.isoformat(" ", "microseconds")[:-6]
     return _sqlite_datetime_text(_naive_utc(value))
 
 
