@@ -1,8 +1,12 @@
-/* When the wall draws: a message marks what it changed as dirty, and the
- * dirty parts are drawn in the next animation frame (WallFrame); the
- * expensive parts (the map, the league table) each redraw on their own
- * cadence, spaced by what their last draw cost (WallCadence), in a task of
- * their own so they never hold back the cheap parts' frame.
+/* When the wall draws: a message marks what it changed as dirty (WallFrame).
+ * On an idle wall (no frame pending) the message's own task draws them: the
+ * browser paints them in the next frame, as it would a frame callback's
+ * draw, and the DOM is current at once. Until that frame runs, the next
+ * messages (a burst) and the clocks' redraws wait and are drawn together in
+ * it, within a budget, the rest in the frame after. The expensive parts (the
+ * map, the league table) each redraw on their own cadence, spaced by what
+ * their last draw cost (WallCadence), in a task of their own so they never
+ * hold back the cheap parts' frame.
  */
 (function () {
   "use strict";
@@ -26,19 +30,26 @@
     this.carried = 0;     // frames that ran out of budget and left work for the next one (bench/soak.py)
   }
 
-  WallFrame.prototype.mark = function () {
-    for (var i = 0; i < arguments.length; i++) this.dirty.add(arguments[i]);
-    this.request();
-  };
-
   WallFrame.prototype.markAll = function () {
     var self = this;
     this.parts.forEach(function (p) { self.dirty.add(p.name); });
     this.request();
   };
 
+  // A message: its parts drawn now when no frame is pending, else in that frame.
+  WallFrame.prototype.message = function () {
+    for (var i = 0; i < arguments.length; i++) this.dirty.add(arguments[i]);
+    if (this.raf) return;
+    this.run();
+    // The next frame closes the interval: the messages until then join it, so a burst draws once per frame.
+    if (!this.raf) this.schedule();
+  };
+
   WallFrame.prototype.request = function () {
-    if (this.raf || !this.dirty.size) return;
+    if (!this.raf && this.dirty.size) this.schedule();
+  };
+
+  WallFrame.prototype.schedule = function () {
     var self = this;
     this.raf = requestAnimationFrame(function () { self.run(); });
     this.timer = setTimeout(function () { self.run(); }, FALLBACK_MS);
