@@ -1,9 +1,10 @@
 /* When the wall draws: a message marks what it changed as dirty (WallFrame).
  * On an idle wall (no frame pending) the message's own task draws them: the
  * browser paints them in the next frame, as it would a frame callback's
- * draw, and the DOM is current at once. Until that frame runs, the next
- * messages (a burst) and the clocks' redraws wait and are drawn together in
- * it, within a budget, the rest in the frame after. The expensive parts (the
+ * draw, and the DOM is current at once. Every draw asks for the next frame:
+ * the messages until then (a burst) and the clocks' redraws are drawn
+ * together in it, within a budget, the rest in the frame after; the wall is
+ * idle again once a frame finds nothing to draw. The expensive parts (the
  * map, the league table) each redraw on their own cadence, spaced by what
  * their last draw cost (WallCadence), in a task of their own so they never
  * hold back the cheap parts' frame.
@@ -39,10 +40,7 @@
   // A message: its parts drawn now when no frame is pending, else in that frame.
   WallFrame.prototype.message = function () {
     for (var i = 0; i < arguments.length; i++) this.dirty.add(arguments[i]);
-    if (this.raf) return;
-    this.run();
-    // The next frame closes the interval: the messages until then join it, so a burst draws once per frame.
-    if (!this.raf) this.schedule();
+    if (!this.raf) this.run();
   };
 
   WallFrame.prototype.request = function () {
@@ -70,7 +68,9 @@
       if (this.dirty.size && performance.now() - t0 > FRAME_BUDGET_MS) { this.carried += 1; break; }
     }
     if (this.hooks.done) this.hooks.done(performance.now() - t0);
-    this.request();
+    // After a draw the next frame is pending even with nothing left: the messages until then join it, so
+    // a burst draws once per frame; only a frame that found nothing to draw leaves the wall idle.
+    if (!this.raf) this.schedule();
   };
 
   // A part that redraws at most every `minMs`, and less often when slow: its draws may take at most

@@ -1,8 +1,9 @@
 """assets/wall_frame.js (WallFrame) under Node, with fake animation frames,
 timers and clock: when the wall's cheap parts are drawn. A message to an
-idle wall is drawn at once, in its own task; until the next frame, further
-messages wait for it (a burst draws once per frame, not once per message);
-a frame's drawing stops at its budget and carries the rest to the next."""
+idle wall is drawn at once, in its own task; every draw asks for the next
+frame and the messages until then wait for it (a burst draws once per frame,
+not once per message); the wall is idle again after a frame with nothing to
+draw. A draw stops at its budget and carries the rest to the next frame."""
 from __future__ import annotations
 
 from tests.node import run_js
@@ -42,10 +43,15 @@ def test_the_next_messages_of_the_same_frame_wait_for_it():
         const before = drawn.slice();
         nextFrame();
         const inFrame = drawn.slice(before.length);
-        const framesLeft = pending(frames);
-        frame.message("kpis");   // the frame ran: the wall is idle again
-        return {before, inFrame, framesLeft, after: drawn.slice(before.length + inFrame.length)};""")
-    assert got == {"before": ["ticker"], "inFrame": ["ticker", "items"], "framesLeft": 0, "after": ["kpis"]}
+        frame.message("kpis");   // the frame drew: the next one is pending, the message waits for it
+        const waiting = drawn.length - before.length - inFrame.length;
+        nextFrame();
+        nextFrame();             // a frame with nothing to draw: the wall is idle again
+        const idle = pending(frames) === 0;
+        frame.message("ticker");
+        return {before, inFrame, waiting, idle, after: drawn.slice(before.length + inFrame.length)};""")
+    assert got == {"before": ["ticker"], "inFrame": ["ticker", "items"], "waiting": 0, "idle": True,
+                   "after": ["kpis", "ticker"]}
 
 
 def test_the_clocks_redraw_waits_for_the_frame():
@@ -76,6 +82,7 @@ def test_without_animation_frames_the_timer_draws_a_burst():
         const before = drawn.slice();
         runAll(timers);
         const afterTimer = drawn.slice(before.length);
+        runAll(timers);          // nothing left to draw: idle
         frame.message("kpis");
         return {before, afterTimer, next: drawn.slice(before.length + afterTimer.length)};""")
     assert got == {"before": ["ticker"], "afterTimer": ["items"], "next": ["kpis"]}
