@@ -2,9 +2,10 @@
  *
  * Loads a snapshot once, then applies pushed messages as deltas, resuming by
  * seq on every (re)connect so nothing is missed (LiveFeed). A message is
- * applied to the model at once and marks what it changed; the next animation
- * frame draws those parts (WallFrame: ticker, banner, tiles, lists, within a
- * frame budget, the rest in the frame after). The league table and the map
+ * applied to the model at once and marks what it changed (WallFrame: ticker,
+ * banner, tiles, lists): drawn at once when the wall is idle, else in the
+ * pending animation frame with the messages of the burst (within a frame
+ * budget, the rest in the frame after). The league table and the map
  * redraw on their own cadence, spaced by what they cost (WallCadence). A
  * 1-second tick rewrites the clocks. No server traffic per tick.
  * A wall runs for days: every list is capped, a quiet wall says so (amber,
@@ -121,20 +122,20 @@
     this.render(true);
   };
 
-  // A pushed message: into the model at once, its parts marked for the next frame.
+  // A pushed message: into the model at once, its parts drawn now or in the pending frame (WallFrame.message).
   Wall.prototype.handle = function (name, data) {
-    var frame = this.frame, changed = false;
+    var parts = ["ticker"], changed = false;
     if (name === "event") {
       changed = this.model.applyEvent(data, this.now());
-      if (changed) frame.dirty.add("kpis").add(KIND_PARTS[data.item.kind] || "kpis");
+      if (changed) parts.push("kpis", KIND_PARTS[data.item.kind] || "kpis");
     } else if (name === "alert") {
       changed = this.model.applyAlert(data);
       var active = data.state === "raised" || data.state === "escalated";
       if (changed && active && data.level === this.cfg.level) this.chime();
-      if (changed) frame.dirty.add("banner").add("kpis").add("alerts").add("items");
+      if (changed) parts.push("banner", "kpis", "alerts", "items");
     }
     this.ticker.push(name, data);
-    frame.mark("ticker");
+    this.frame.message.apply(this.frame, parts);
     if (changed) this.expensive();
   };
 

@@ -1,8 +1,13 @@
-/* When the wall draws: a message marks what it changed as dirty, and the
- * dirty parts are drawn in the next animation frame (WallFrame); the
- * expensive parts (the map, the league table) each redraw on their own
- * cadence, spaced by what their last draw cost (WallCadence), in a task of
- * their own so they never hold back the cheap parts' frame.
+/* When the wall draws: a message marks what it changed as dirty (WallFrame).
+ * On an idle wall (no frame pending) the message's own task draws them: the
+ * browser paints them in the next frame, as it would a frame callback's
+ * draw, and the DOM is current at once. Every draw asks for the next frame:
+ * the messages until then (a burst) and the clocks' redraws are drawn
+ * together in it, within a budget, the rest in the frame after; the wall is
+ * idle again once a frame finds nothing to draw. The expensive parts (the
+ * map, the league table) each redraw on their own cadence, spaced by what
+ * their last draw cost (WallCadence), in a task of their own so they never
+ * hold back the cheap parts' frame.
  */
 (function () {
   "use strict";
@@ -26,19 +31,23 @@
     this.carried = 0;     // frames that ran out of budget and left work for the next one (bench/soak.py)
   }
 
-  WallFrame.prototype.mark = function () {
-    for (var i = 0; i < arguments.length; i++) this.dirty.add(arguments[i]);
-    this.request();
-  };
-
   WallFrame.prototype.markAll = function () {
     var self = this;
     this.parts.forEach(function (p) { self.dirty.add(p.name); });
     this.request();
   };
 
+  // A message: its parts drawn now when no frame is pending, else in that frame.
+  WallFrame.prototype.message = function () {
+    for (var i = 0; i < arguments.length; i++) this.dirty.add(arguments[i]);
+    if (!this.raf) this.run();
+  };
+
   WallFrame.prototype.request = function () {
-    if (this.raf || !this.dirty.size) return;
+    if (!this.raf && this.dirty.size) this.schedule();
+  };
+
+  WallFrame.prototype.schedule = function () {
     var self = this;
     this.raf = requestAnimationFrame(function () { self.run(); });
     this.timer = setTimeout(function () { self.run(); }, FALLBACK_MS);
@@ -59,7 +68,9 @@
       if (this.dirty.size && performance.now() - t0 > FRAME_BUDGET_MS) { this.carried += 1; break; }
     }
     if (this.hooks.done) this.hooks.done(performance.now() - t0);
-    this.request();
+    // After a draw the next frame is pending even with nothing left: the messages until then join it, so
+    // a burst draws once per frame; only a frame that found nothing to draw leaves the wall idle.
+    if (!this.raf) this.schedule();
   };
 
   // A part that redraws at most every `minMs`, and less often when slow: its draws may take at most

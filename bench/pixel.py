@@ -68,11 +68,12 @@ OBSERVE_JS = """(prefix) => {
     }
   });
   window.__pxObserver.observe(document.body, {childList: true, subtree: true, characterData: true});
-  // The wall's message hook (assets/debug/wall_hooks.js): when each event reached the page, to split the latency.
+  // The wall's message hook (assets/debug/wall_hooks.js): when each event reached the page (before the wall
+  // handled it, and drew it if idle), to split the latency.
   const arrived = window.__pxArrived = {};
-  window.wallHooks = [(name, data) => {
+  window.wallHooks = [(name, data, at) => {
     const m = new RegExp(prefix + "(\\\\d+)Q").exec(data.title || "");
-    if (m && !(m[1] in arrived)) arrived[m[1]] = performance.timeOrigin + performance.now();
+    if (m && !(m[1] in arrived)) arrived[m[1]] = performance.timeOrigin + at;
   }];
 }"""
 

@@ -2,12 +2,13 @@
  * DASHBOARD_DEBUG_HOOKS=1 (layouts/scripts.py); production pages never load
  * it, and nothing a wall needs may live here.
  *
- * - window.wallHooks: functions called with (name, data) once the wall has
- *   handled a message (tests/e2e/test_wall_frames.py, bench/pixel.py);
+ * - window.wallHooks: functions called with (name, data, at) once the wall
+ *   has handled a message, `at` the performance.now() it came in
+ *   (tests/e2e/test_wall_frames.py, bench/pixel.py);
  * - wall.takeStats(): counters since the last call, then reset
  *   (bench/soak.py, bench/pixel.py): messages and the time handling them,
- *   draws (frames and full redraws) and their time, frames that ran out of
- *   budget, ticker lines never drawn, map draws.
+ *   draws (frames, a message's own draw, full redraws) and their time,
+ *   frames that ran out of budget, ticker lines never drawn, map draws.
  */
 (function () {
   "use strict";
@@ -23,14 +24,14 @@
     if (ms > s.maxRenderMs) s.maxRenderMs = ms;
   }
 
+  // A message to an idle wall is drawn in handle(): that draw is counted as a draw, not twice.
   var handle = proto.handle;
   proto.handle = function (name, data) {
-    var t0 = performance.now();
+    var s = stats(this), drawn = s.renderMs, t0 = performance.now();
     handle.call(this, name, data);
-    var s = stats(this);
     s.messages += 1;
-    s.handleMs += performance.now() - t0;
-    if (window.wallHooks) window.wallHooks.forEach(function (hook) { hook(name, data); });
+    s.handleMs += performance.now() - t0 - (s.renderMs - drawn);
+    if (window.wallHooks) window.wallHooks.forEach(function (hook) { hook(name, data, t0); });
   };
 
   // Everything at once (a fresh snapshot; bench/soak.py times it as "a full draw").
@@ -41,7 +42,7 @@
     drew(this, performance.now() - t0);
   };
 
-  // Each animation frame that drew something.
+  // Each frame (or message) that drew something.
   var newFrame = proto.newFrame;
   proto.newFrame = function () {
     var self = this, frame = newFrame.call(this);

@@ -1,11 +1,12 @@
 """The wall draws each message within one animation frame of its arrival,
 and a burst loses no line silently. Measured in the page: the wall's message
-hook (window.wallHooks, called as a message is handled) stamps the arrival
-and asks for the next animation frame; a MutationObserver stamps when the
-message's text is in the DOM. "Within one frame" = in the DOM before the
-first animation frame after the arrival has run its callbacks (the wall's
-own callback for that frame ran before the probe's). The hook is a debug
-script: the server runs with DASHBOARD_DEBUG_HOOKS=1."""
+hook (window.wallHooks, called once a message is handled, with the time it
+came in) stamps the arrival and asks for the next animation frame; a
+MutationObserver stamps when the message's text is in the DOM (an idle wall
+draws in the message's own task, a burst in the frame). "Within one frame" =
+in the DOM before the first animation frame after the arrival has run its
+callbacks (the wall's own callback for that frame ran before the probe's).
+The hook is a debug script: the server runs with DASHBOARD_DEBUG_HOOKS=1."""
 from __future__ import annotations
 
 import pytest
@@ -19,12 +20,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.browser]
 PROBE_JS = """(token) => {
   const probe = window.__probe = {arrived: {}, frame: {}, ticker: {}, row: {}, kpi: {}, seqs: new Set()};
   const kpi = () => document.querySelector('[data-kpi=incident] .kpi-value').textContent;
-  window.wallHooks = [function (name, data) {
+  probe.kpiBefore = kpi();  // now: an idle wall has drawn the tile by the time the hook runs
+  window.wallHooks = [function (name, data, at) {
     const title = data.title || '';
     if (!title.includes(token)) return;
     probe.seqs.add(data.seq);
-    probe.arrived[title] = performance.now();
-    probe.kpiBefore = probe.kpiBefore || kpi();
+    probe.arrived[title] = at;
     requestAnimationFrame(() => { probe.frame[title] = performance.now(); });
   }];
   const seen = (where, root) => new MutationObserver(() => {
@@ -39,7 +40,7 @@ PROBE_JS = """(token) => {
   seen('ticker', document.getElementById('wall-ticker'));
   seen('row', document.getElementById('wall-open-items'));
   new MutationObserver(() => {
-    if (probe.kpiAt === undefined && probe.kpiBefore !== undefined && kpi() !== probe.kpiBefore) probe.kpiAt = performance.now();
+    if (probe.kpiAt === undefined && kpi() !== probe.kpiBefore) probe.kpiAt = performance.now();
   }).observe(document.getElementById('wall-kpis'), {childList: true, subtree: true, characterData: true});
 }"""
 
