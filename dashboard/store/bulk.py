@@ -43,9 +43,24 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
         connection.execute(insert(table), rows)
         return
     columns = list(rows[0])
-    converters = [_copy_converter(table.c[c].type) for c in columns]
-    copy_tuples(connection, table.name, columns,
-                [tuple(v if f is None else f(v) for f, v in zip(converters, (r[c] for c in columns))) for r in rows])
+    copy_tuples(connection, table.name, columns, _copy_values(table, columns, rows))
+
+
+def _copy_values(table: Table, columns: list[str], rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    """The rows as lists in `columns` order, converted for COPY: only the columns that need it, and
+    each distinct datetime once (a batch's `received_at` is one value); a generator per row and
+    value cost 7% of ingest's CPU."""
+    converted = [(i, f, {} if f is _naive_utc else None) for i, c in enumerate(columns)
+                 if (f := _copy_converter(table.c[c].type)) is not None]
+    out = [[r[c] for c in columns] for r in rows]
+    for i, f, seen in converted:
+        for row in out:
+            v = row[i]
+            if seen is None:
+                row[i] = f(v)
+            elif v is not None:
+                row[i] = seen[v] if v in seen else seen.setdefault(v, f(v))
+    return out
 
 
 def copy_tuples(connection: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
