@@ -91,11 +91,19 @@ def apply_pending_rollups(svc: Services) -> int:
 class RollupWriter:
     """Applies the pending facts a little after a transaction stored them (`wake`), in a
     thread of the process: readers then find a short backlog, and the facts of the
-    transactions of those seconds are merged into one write."""
+    transactions of those seconds are merged into one write.
 
-    def __init__(self, services: Callable[[], Services], *, delay_s: float = 2.0) -> None:
+    It waits at least `delay_s`, and longer when applying is slow, so that applying takes
+    at most `share` of the process's time: under heavy ingest it then merges more
+    transactions per write (most rollup rows recur), and costs less per event."""
+
+    def __init__(self, services: Callable[[], Services], *, delay_s: float = 2.0, share: float = 0.1,
+                 max_delay_s: float = 30.0) -> None:
         self._services = services
         self._delay = delay_s
+        self._share = share
+        self._max_delay = max_delay_s
+        self._last_cost = 0.0
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -107,15 +115,20 @@ class RollupWriter:
                 self._thread = threading.Thread(target=self._run, name="rollup-writer", daemon=True)
                 self._thread.start()
 
+    def delay(self) -> float:
+        return min(self._max_delay, max(self._delay, self._last_cost / self._share))
+
     def _run(self) -> None:
         while True:
             self._wake.wait()
-            time.sleep(self._delay)
+            time.sleep(self.delay())
             self._wake.clear()
+            started = time.monotonic()
             try:
                 apply_pending_rollups(self._services())
             except Exception:  # the database away: the next wake (or a reader) applies them
                 log.exception("pending rollup facts not applied yet")
+            self._last_cost = time.monotonic() - started
 
 
 class Replayer:
