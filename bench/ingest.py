@@ -178,7 +178,7 @@ def main() -> None:
 
 def write(args, results: list[dict]) -> str:
     rows = [[r["db"], r["batch"], r["senders"], r.get("variant", "—"), r["events_per_s"], r["requests"], r["req_p50"], r["req_p99"],
-             r["server_cpu"], round(r["cpu_ms_per_event"], 2),
+             r["server_cpu"], round(r["cpu_ms_per_event"], 3),
              sum(v for k, v in r["status"].items() if str(k) != "202"), r["server_waited"],
              f"{r['other_core0']:.0f}/{r['other_core1']:.0f}", r.get("loadavg_1m", float("nan"))] for r in results]
     codes = "; ".join(sorted({r.get("code", "") for r in results} - {""})) or tree_version()
