@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -18,12 +18,9 @@ from dashboard.actions.rollups import RollupWriter, apply_pending_rollups, rebui
 from dashboard.domain.events import parse_batch
 from dashboard.domain.trends import merge
 from dashboard.store import rollups
-from feeds.simulator import Simulator
-from dashboard.domain.hierarchy import default_units
 from tests.fixtures import QUIET_POLICY, make_services, seeded_database
-from tests.store.test_rollups_vs_raw import rollup_rows
+from tests.store.test_rollups_vs_raw import rollup_rows, simulated_events
 
-START = datetime(2026, 4, 6, 0, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -32,14 +29,7 @@ def url(request, tmp_path) -> str:
 
 
 def _events(hours: int, seed: int = 7) -> list[dict]:
-    """Every kind the simulator makes (incidents, patrols, mediations), half an hour at a time."""
-    sim = Simulator(default_units(), seed=seed, rate=0.03, source_prefix=f"pend{seed}")
-    sim.tick(START)
-    out, now = [], START
-    while now < START + timedelta(hours=hours):
-        now += timedelta(minutes=30)
-        out += sim.tick(now)
-    return out
+    return simulated_events(hours / 24, seed)
 
 
 def _ingest(svc, raw: list[dict], per_transaction: int) -> None:

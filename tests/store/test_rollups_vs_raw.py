@@ -95,7 +95,8 @@ def test_generated_month_rollups_equal_raw(app_factory, sqlite_url):
     assert rollup_rows(svc) == direct
 
 
-def _simulated(days: float, seed: int) -> list[dict]:
+def simulated_events(days: float, seed: int) -> list[dict]:
+    """The simulator's events (every kind) from 2026-04-06 00:00 CST, half an hour at a time."""
     start = day_start(date(2026, 4, 6))
     sim = Simulator(default_units(), seed=seed, rate=0.03, source_prefix=f"ing{seed}")
     sim.tick(start)
@@ -109,7 +110,7 @@ def _simulated(days: float, seed: int) -> list[dict]:
 def test_ingest_path_with_late_events_equals_raw(app_factory, sqlite_url):
     app = app_factory(sqlite_url, DASHBOARD_POLICY_FILE="", DASHBOARD_COALESCE_MS="0")
     svc = app.services
-    raw = _simulated(2.5, seed=11)
+    raw = simulated_events(2.5, seed=11)
     rng = random.Random(5)
     held: dict[str, list[dict]] = {}
     releases: list[tuple[str, int, str]] = []
