@@ -59,7 +59,7 @@ def record_change(ctx: WriteContext, alert: Alert, *, action: str, from_level: s
     session.add(AlertLog(alert_id=alert.id, seq=seq, at=now, action=action, from_level=from_level,
                          to_level=alert.level, actor=actor.name, note=note, address=actor.address))
     payload = alert_payload(alert, action=action, actor=actor.name, note=note)
-    record_alert_change(session, ctx.svc, alert, action=action, at=now)
+    record_alert_change(session, alert, action=action, at=now)
     session.add(Message(seq=seq, name="alert", unit=alert.unit, created_at=now, payload=payload,
                         **ctx.svc.tree.scope(alert.unit)))
     ctx.outbox.append(Outbound("alert", seq, alert.unit, payload))
@@ -111,7 +111,7 @@ def raise_alerts(ctx: WriteContext, rows: list[dict]) -> int:
                              **svc.tree.scope(r["unit"])))
         ctx.outbox.append(Outbound("alert", r["last_seq"], r["unit"], payload))
     session.execute(insert(AlertLog.__table__), logs)
-    record_alerts_raised(session, svc, fresh, at=now)
+    record_alerts_raised(session, fresh, at=now)
     session.execute(insert(Message.__table__), messages)
     return len(fresh)
 

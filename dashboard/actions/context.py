@@ -37,5 +37,11 @@ def write_transaction(svc: Services, now: datetime | None = None) -> Iterator[Wr
         rollups.flush(session)
         ctx.seqs.save()
         session.commit()
-    svc.announcer.announce(ctx.outbox)
+    after_commit(svc, ctx.outbox)
+
+
+def after_commit(svc: Services, outbox: list[Outbound]) -> None:
+    """What follows every writing transaction's commit: its messages announced, and the
+    trend facts it stored handed to the process's RollupWriter."""
+    svc.announcer.announce(outbox)
     svc.rollup_writer.wake()

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from dashboard import metrics
 from dashboard.actions.alerts import resolve_for_item
-from dashboard.actions.context import WriteContext
+from dashboard.actions.context import WriteContext, after_commit
 from dashboard.actions.patrols import anomaly_report
 from dashboard.actions.rollups import record_item_change
 from dashboard.actions.surge import raise_surge_alerts
@@ -127,8 +127,7 @@ def do_ingest_events(svc: Services, events: list[EventIn]) -> IngestResult:
         _count(exc)
         raise
     _count(result)
-    svc.announcer.announce(result.messages)
-    svc.rollup_writer.wake()
+    after_commit(svc, result.messages)
     return result
 
 
@@ -186,8 +185,7 @@ def do_ingest_requests(svc: Services, requests: list[list[EventIn]]) -> list[Ing
         rollups.flush(session)
         seqs.save()
         session.commit()
-    svc.announcer.announce(combined.messages)
-    svc.rollup_writer.wake()
+    after_commit(svc, combined.messages)
     for i, result in zip(taking, _split_results(combined, [len(requests[i]) for i in taking])):
         outcomes[i] = result
     for outcome in outcomes:
@@ -253,7 +251,7 @@ def _store_batch(session: Session, svc: Services, events: list[EventIn], seqs: S
     ctx = WriteContext(session, svc, seqs, now, result.messages)
     for a in applied:
         _settle_alerts(ctx, a.before, a.item)
-        record_item_change(session, svc, a.event, a.before, a.item)
+        record_item_change(session, a.event, a.before, a.item)
     raise_surge_alerts(ctx, [a.event for a in applied])
     return result
 

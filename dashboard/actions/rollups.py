@@ -3,10 +3,10 @@
 Hooks, called inside the transactions that change items and alerts (they
 already hold the seq lock, so rollup rows are updated in seq order):
 
-- `record_item_change(session, svc, event, before, item)` from ingest, once
+- `record_item_change(session, event, before, item)` from ingest, once
   per stored event, after the item is saved;
-- `record_alert_change(session, svc, alert, action=..., at=...)` from
-  alerts.record_change, and `record_alerts_raised(session, svc, rows, at=...)`
+- `record_alert_change(session, alert, action=..., at=...)` from
+  alerts.record_change, and `record_alerts_raised(session, rows, at=...)`
   from alerts.raise_alerts.
 
 They only collect facts on the session; the action that calls them stores
@@ -47,7 +47,7 @@ log = RepeatedErrors.on(logging.getLogger(__name__))  # a database outage fails 
 PENDING_PER_TRANSACTION = 500
 
 
-def record_item_change(session: Session, svc: Services, event: Any, before: Mapping[str, Any],
+def record_item_change(session: Session, event: Any, before: Mapping[str, Any],
                        item: Item | Mapping[str, Any]) -> None:
     """`event` (EventIn or stored row) turned the item's state `before` ({} for a new
     item) into the item's state now (`item`: the Item row or its column values)."""
@@ -55,7 +55,7 @@ def record_item_change(session: Session, svc: Services, event: Any, before: Mapp
     rollups.collect(session, item_facts(event, before, after))
 
 
-def record_alert_change(session: Session, svc: Services, alert: Alert, *, action: str, at) -> None:
+def record_alert_change(session: Session, alert: Alert, *, action: str, at) -> None:
     """An alert change already applied to `alert` (its `level` is where it went)."""
     rollups.collect(session, alert_facts(unit=alert.unit, category=alert.category, priority=alert.priority,
                                        action=action, level=alert.level, at=at))
@@ -64,7 +64,7 @@ def record_alert_change(session: Session, svc: Services, alert: Alert, *, action
         rollups.collect(session, escalation_facts(unit=alert.unit, department=department_of(state or {}), at=at))
 
 
-def record_alerts_raised(session: Session, svc: Services, rows: Iterable[Mapping[str, Any]], *, at) -> None:
+def record_alerts_raised(session: Session, rows: Iterable[Mapping[str, Any]], *, at) -> None:
     """Alerts inserted in bulk (the row dicts of alerts.raise_alerts)."""
     facts: Facts = {}
     for r in rows:

@@ -41,7 +41,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel
 
-from dashboard.domain.trends import ALL_CATEGORIES, ALL_PRIORITIES, VALUES, Facts, merge, month_of
+from dashboard.domain.trends import ALL_CATEGORIES, ALL_PRIORITIES, VALUES, Facts, add, merge, month_of
 from dashboard.domain.unit_tree import UnitTree
 from dashboard.store.bulk import copy_tuples, is_postgresql, json_text
 
@@ -467,7 +467,7 @@ def apply_pending(session: OrmSession, tree: UnitTree, limit: int = 500) -> tupl
     taken = connection.execute(delete(PENDING).where(PENDING.c.id.in_(oldest)).returning(PENDING.c.facts)).all()
     facts: Facts = {}
     for (text,) in taken:
-        merge(facts, decode_facts(text))
+        decode_facts(text, into=facts)
     return len(taken), write(session, expand(facts, tree), tree) if facts else 0
 
 
@@ -482,10 +482,11 @@ def encode_facts(facts: Facts) -> str:
     return json_text([[*key[:2], key[2].isoformat(), *key[3:], list(values)] for key, values in facts.items()])
 
 
-def decode_facts(text: str) -> Facts:
-    out: Facts = {}
+def decode_facts(text: str, into: Facts | None = None) -> Facts:
+    """The facts of `text`, added to `into` (merged, as `merge` does) when given."""
+    out: Facts = {} if into is None else into
     for *key, values in orjson.loads(text):
-        out[(key[0], key[1], date.fromisoformat(key[2]), *key[3:])] = tuple(values)
+        add(out, (key[0], key[1], date.fromisoformat(key[2]), *key[3:]), tuple(values))
     return out
 
 
